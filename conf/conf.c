@@ -1,0 +1,924 @@
+/*
+ * conf: the libconfig tree is walked group by group against tables of known
+ * keys, and every value is checked and copied into plain structs.  Problems
+ * are collected as "FILE:LINE: reason" and the walk keeps going, so that a
+ * single run shows every mistake in the file.
+ */
+#include "conf/conf.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_KDC_PORT 88
+#define DEFAULT_TIMEOUT 5.0
+#define MAX_TIMEOUT 300.0
+#define MAX_CONF_SIZE (1024 * 1024)
+
+/* State of one load: where messages go and whether anything went wrong. */
+struct ctx {
+    const char *name;            /* borrowed; FILE in messages */
+    struct conf_errors *errs;    /* borrowed; messages are appended here */
+    int failed;                  /* set by every problem, even when its
+                                    message could not be stored (no memory) */
+};
+
+/*
+ * One known key of a group.  `types` is a mask of the libconfig types the key
+ * accepts; `expected` finishes the sentence "KEY must be ..." when the type
+ * is wrong; `missing` is the reason reported when the key is absent (NULL for
+ * optional keys).  apply() checks the value and stores it in `obj`, which is
+ * the struct the group fills (named in each table's comment).  Adding a key
+ * means adding a row and its apply() function.
+ */
+struct key {
+    const char *name;
+    unsigned types;
+    const char *expected;
+    const char *missing;
+    void (*apply)(struct ctx *c, const config_setting_t *s,
+                  const char *where, void *obj);
+};
+
+#define TYPE_BIT(t) (1u << (t))
+#define T_STRING TYPE_BIT(CONFIG_TYPE_STRING)
+#define T_NUMBER (TYPE_BIT(CONFIG_TYPE_INT) | TYPE_BIT(CONFIG_TYPE_INT64) \
+                  | TYPE_BIT(CONFIG_TYPE_FLOAT))
+#define T_GROUP TYPE_BIT(CONFIG_TYPE_GROUP)
+#define T_SEQ (TYPE_BIT(CONFIG_TYPE_LIST) | TYPE_BIT(CONFIG_TYPE_ARRAY))
+
+static const char *const transport_names[] = {
+    [TRANSPORT_UDP] = "udp", [TRANSPORT_TCP] = "tcp",
+    [TRANSPORT_BOTH] = "both",
+};
+static const char *const canon_names[] = {
+    [CANON_NONE] = "none", [CANON_FORWARD] = "forward",
+    [CANON_REVERSE] = "reverse",
+};
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Append msg to errs, taking ownership of it (it is freed on failure). */
+static void errs_add(struct conf_errors *errs, char *msg)
+{
+    char **grown = realloc(errs->messages, (errs->count + 1) * sizeof(*grown));
+
+    if (grown == NULL) {
+        free(msg);
+        return;
+    }
+    errs->messages = grown;
+    errs->messages[errs->count++] = msg;
+}
+
+/*
+ * Record one problem as "FILE:LINE: WHERE: reason", leaving out LINE when it
+ * is 0 and WHERE when it is NULL.
+ */
+static void vreport(struct ctx *c, const char *file, unsigned line,
+                    const char *where, const char *fmt, va_list ap)
+{
+    char *reason = NULL, *msg = NULL;
+    char pos[32] = "";
+    int n;
+
+    c->failed = 1;
+    if (vasprintf(&reason, fmt, ap) < 0) {
+        reason = NULL;
+        goto cleanup;
+    }
+    if (line > 0)
+        snprintf(pos, sizeof(pos), ":%u", line);
+    n = asprintf(&msg, "%s%s: %s%s%s", file, pos, where ? where : "",
+                 where ? ": " : "", reason);
+    if (n < 0) {
+        msg = NULL;
+        goto cleanup;
+    }
+    errs_add(c->errs, msg);
+    msg = NULL;
+cleanup:
+    free(reason);
+    free(msg);
+}
+
+/* Report a problem found at setting s (its file and line). */
+__attribute__((format(printf, 4, 5)))
+static void report(struct ctx *c, const config_setting_t *s, const char *where,
+                   const char *fmt, ...)
+{
+    const char *file = config_setting_source_file(s);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vreport(c, file ? file : c->name, config_setting_source_line(s), where,
+            fmt, ap);
+    va_end(ap);
+}
+
+/* Report a problem at a given file and line (0: the file as a whole). */
+__attribute__((format(printf, 4, 5)))
+static void report_at(struct ctx *c, const char *file, unsigned line,
+                      const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vreport(c, file ? file : c->name, line, NULL, fmt, ap);
+    va_end(ap);
+}
+
+static const char *type_name(int type)
+{
+    switch (type) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64: return "an integer";
+    case CONFIG_TYPE_FLOAT: return "a floating-point number";
+    case CONFIG_TYPE_STRING: return "a string";
+    case CONFIG_TYPE_BOOL: return "a boolean";
+    case CONFIG_TYPE_GROUP: return "a group { ... }";
+    case CONFIG_TYPE_ARRAY: return "an array [ ... ]";
+    case CONFIG_TYPE_LIST: return "a list ( ... )";
+    default: return "an unknown type";
+    }
+}
+
+/* Write "a, b, c" into buf (truncated if it must be). */
+static void join_names(char *buf, size_t size, const char *const *names,
+                       size_t n)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++) {
+        int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+                         names[i]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+/* Index of s in names, or -1. */
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return (int)i;
+    return -1;
+}
+
+/*
+ * Walk the members of a group: unknown keys and wrong types are reported,
+ * known keys go to their apply(), and absent required keys are reported
+ * last, at the group's line.  `where` prefixes messages (NULL at top level).
+ */
+static void walk_group(struct ctx *c, const config_setting_t *group,
+                       const struct key *keys, size_t n_keys,
+                       const char *where, void *obj)
+{
+    int len = config_setting_length(group);
+
+    for (int i = 0; i < len; i++) {
+        const config_setting_t *s = config_setting_get_elem(group,
+                                                            (unsigned)i);
+        const char *name = config_setting_name(s);
+        const struct key *k = NULL;
+
+        for (size_t j = 0; j < n_keys && k == NULL; j++)
+            if (strcmp(keys[j].name, name) == 0)
+                k = &keys[j];
+        if (k == NULL) {
+            const char *names[16];
+            char known[256];
+            size_t n = 0;
+
+            for (size_t j = 0; j < n_keys && n < N_OF(names); j++)
+                names[n++] = keys[j].name;
+            join_names(known, sizeof(known), names, n);
+            report(c, s, where, "unknown %skey \"%s\" (known keys: %s)",
+                   where ? "" : "top-level ", name, known);
+            continue;
+        }
+        if ((k->types & TYPE_BIT(config_setting_type(s))) == 0) {
+            report(c, s, where, "\"%s\" must be %s, not %s", name,
+                   k->expected, type_name(config_setting_type(s)));
+            continue;
+        }
+        k->apply(c, s, where, obj);
+    }
+    for (size_t j = 0; j < n_keys; j++)
+        if (keys[j].missing != NULL
+            && config_setting_get_member(group, keys[j].name) == NULL)
+            report(c, group, where, "%s", keys[j].missing);
+}
+
+/* Copy a libconfig string (the tree frees its own), reporting failure. */
+static char *copy(struct ctx *c, const config_setting_t *s, const char *text)
+{
+    char *dup = strdup(text);
+
+    if (dup == NULL)
+        report(c, s, NULL, "out of memory");
+    return dup;
+}
+
+/* The first byte that is whitespace or a control character, or NULL. */
+static const char *find_space(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
+            return s;
+    return NULL;
+}
+
+/*
+ * Parse a port of 1 to 65535 written in decimal digits only.  Returns 0 and
+ * sets *port_out, or -1.
+ */
+static int parse_port(const char *text, unsigned short *port_out)
+{
+    unsigned long v = 0;
+    size_t i;
+
+    for (i = 0; text[i] != '\0'; i++) {
+        if (!isdigit((unsigned char)text[i]) || i >= 5)
+            return -1;
+        v = v * 10 + (unsigned long)(text[i] - '0');
+    }
+    if (i == 0 || v < 1 || v > 65535)
+        return -1;
+    *port_out = (unsigned short)v;
+    return 0;
+}
+
+/*
+ * Parse one KDC entry: "host", "host:port", "[v6]" or "[v6]:port".  On
+ * success returns 0 and fills *kdc_out (the caller owns kdc_out->host).  On
+ * failure returns -1 and writes the reason into reason[size].
+ */
+static int parse_kdc(const char *text, struct conf_kdc *kdc_out,
+                     char *reason, size_t size)
+{
+    const char *host = text, *port = NULL;
+    size_t host_len;
+    unsigned short port_num = DEFAULT_KDC_PORT;
+    char *dup;
+
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        char addr[INET6_ADDRSTRLEN];
+        struct in6_addr a6;
+
+        if (close == NULL) {
+            snprintf(reason, size, "unterminated '[': write an IPv6 address "
+                     "as \"[2001:db8::1]\" or \"[2001:db8::1]:88\"");
+            return -1;
+        }
+        host = text + 1;
+        host_len = (size_t)(close - host);
+        if (close[1] == ':')
+            port = close + 2;
+        else if (close[1] != '\0') {
+            snprintf(reason, size, "unexpected \"%s\" after ']': expected "
+                     "\":port\" or nothing", close + 1);
+            return -1;
+        }
+        if (host_len == 0 || host_len >= sizeof(addr)) {
+            snprintf(reason, size, "brackets must hold an IPv6 address, "
+                     "e.g. \"[2001:db8::1]:88\"");
+            return -1;
+        }
+        memcpy(addr, host, host_len);
+        addr[host_len] = '\0';
+        if (inet_pton(AF_INET6, addr, &a6) != 1) {
+            snprintf(reason, size, "\"%s\" is not an IPv6 address", addr);
+            return -1;
+        }
+    } else {
+        const char *colon = strchr(text, ':');
+
+        if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+            snprintf(reason, size, "an IPv6 address must be written in "
+                     "brackets, e.g. \"[2001:db8::1]\" or "
+                     "\"[2001:db8::1]:88\"");
+            return -1;
+        }
+        host_len = colon ? (size_t)(colon - text) : strlen(text);
+        if (colon != NULL)
+            port = colon + 1;
+        if (host_len == 0) {
+            snprintf(reason, size, "empty host: expected \"host\", "
+                     "\"host:port\" or \"[IPv6]:port\"");
+            return -1;
+        }
+        for (size_t i = 0; i < host_len; i++) {
+            unsigned char ch = (unsigned char)host[i];
+
+            if (isalnum(ch) || ch == '.' || ch == '-' || ch == '_')
+                continue;
+            if (isgraph(ch))
+                snprintf(reason, size, "host contains '%c': expected a DNS "
+                         "name or an IPv4 address", ch);
+            else
+                snprintf(reason, size, "host contains whitespace or a "
+                         "control character: expected a DNS name or an "
+                         "IPv4 address");
+            return -1;
+        }
+    }
+    if (port != NULL && parse_port(port, &port_num) != 0) {
+        snprintf(reason, size, "port \"%s\" is not a number from 1 to 65535",
+                 port);
+        return -1;
+    }
+    dup = strndup(host, host_len);
+    if (dup == NULL) {
+        snprintf(reason, size, "out of memory");
+        return -1;
+    }
+    kdc_out->host = dup;
+    kdc_out->port = port_num;
+    return 0;
+}
+
+/*
+ * Check that a keytab or password file can be opened, is a regular non-empty
+ * file, and that no one but its owner may touch it (as ssh does for keys).
+ * `what` names the key in messages.  The contents are never read here.
+ * Returns 0 when the file is fine.
+ */
+static int check_secret_file(struct ctx *c, const config_setting_t *s,
+                             const char *where, const char *what,
+                             const char *path)
+{
+    struct stat st;
+    int fd = -1, ret = -1;
+
+    if (path[0] == '\0') {
+        report(c, s, where, "\"%s\" is empty: expected the path of a file",
+               what);
+        goto cleanup;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        report(c, s, where, "%s \"%s\": cannot open: %s", what, path,
+               strerror(errno));
+        goto cleanup;
+    }
+    if (fstat(fd, &st) != 0) {
+        report(c, s, where, "%s \"%s\": cannot stat: %s", what, path,
+               strerror(errno));
+        goto cleanup;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        report(c, s, where, "%s \"%s\" is a directory: expected a file", what,
+               path);
+        goto cleanup;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        report(c, s, where, "%s \"%s\" is not a regular file", what, path);
+        goto cleanup;
+    }
+    if ((st.st_mode & 077) != 0) {
+        report(c, s, where, "%s \"%s\" is accessible by group or others "
+               "(mode %04o); run: chmod 600 %s", what, path,
+               (unsigned)(st.st_mode & 07777), path);
+        goto cleanup;
+    }
+    if (st.st_size == 0) {
+        report(c, s, where, "%s \"%s\" is empty", what, path);
+        goto cleanup;
+    }
+    ret = 0;
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    return ret;
+}
+
+/* ---- client = { ... }: each apply() gets the struct conf_realm. ---- */
+
+static void apply_principal(struct ctx *c, const config_setting_t *s,
+                            const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (v[0] == '\0')
+        report(c, s, where, "\"principal\" is empty: expected the "
+               "monitoring principal, e.g. \"krbmon@EXAMPLE.COM\"");
+    else if (find_space(v) != NULL)
+        report(c, s, where, "principal \"%s\" contains whitespace or a "
+               "control character", v);
+    else
+        r->client_principal = copy(c, s, v);
+}
+
+static void apply_keytab(struct ctx *c, const config_setting_t *s,
+                         const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (check_secret_file(c, s, where, "keytab", v) == 0)
+        r->keytab = copy(c, s, v);
+}
+
+static void apply_password_file(struct ctx *c, const config_setting_t *s,
+                                const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (check_secret_file(c, s, where, "password_file", v) == 0)
+        r->password_file = copy(c, s, v);
+}
+
+static const struct key client_keys[] = {
+    { "principal", T_STRING, "a string such as \"krbmon@EXAMPLE.COM\"",
+      "missing \"principal\": the monitoring principal, e.g. "
+      "principal = \"krbmon@EXAMPLE.COM\";", apply_principal },
+    { "keytab", T_STRING, "a string: the path of a keytab file", NULL,
+      apply_keytab },
+    { "password_file", T_STRING, "a string: the path of a file whose first "
+      "line is the password", NULL, apply_password_file },
+};
+
+/* ---- one realm group: each apply() gets the struct conf_realm. ---- */
+
+static void apply_realm_name(struct ctx *c, const config_setting_t *s,
+                             const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+    const char *bad = find_space(v);
+
+    if (bad == NULL)
+        bad = strpbrk(v, "@/");
+    if (v[0] == '\0')
+        report(c, s, where, "\"realm\" is empty: expected the realm name, "
+               "e.g. \"EXAMPLE.COM\"");
+    else if (bad != NULL && (*bad == '@' || *bad == '/'))
+        report(c, s, where, "realm name \"%s\" contains '%c': expected only "
+               "the realm, e.g. \"EXAMPLE.COM\"", v, *bad);
+    else if (bad != NULL)
+        report(c, s, where, "realm name \"%s\" contains whitespace or a "
+               "control character", v);
+    else
+        r->realm = copy(c, s, v);
+}
+
+static void apply_kdcs(struct ctx *c, const config_setting_t *s,
+                       const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    unsigned n = (unsigned)config_setting_length(s);
+
+    if (n == 0) {
+        report(c, s, where, "\"kdcs\" is empty: list at least one KDC, e.g. "
+               "kdcs = ( \"kdc1.example.com\" ); (finding KDCs through DNS "
+               "is not supported yet)");
+        return;
+    }
+    r->kdcs = calloc(n, sizeof(*r->kdcs));
+    if (r->kdcs == NULL) {
+        report(c, s, where, "out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, i);
+        struct conf_kdc kdc;
+        char reason[256];
+        size_t j;
+
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            report(c, e, where, "\"kdcs\" entries must be strings such as "
+                   "\"kdc1.example.com:88\", not %s",
+                   type_name(config_setting_type(e)));
+            continue;
+        }
+        if (parse_kdc(config_setting_get_string(e), &kdc, reason,
+                      sizeof(reason)) != 0) {
+            report(c, e, where, "kdc \"%s\": %s",
+                   config_setting_get_string(e), reason);
+            continue;
+        }
+        for (j = 0; j < r->n_kdcs; j++)
+            if (strcasecmp(r->kdcs[j].host, kdc.host) == 0
+                && r->kdcs[j].port == kdc.port)
+                break;
+        if (j < r->n_kdcs) {
+            report(c, e, where, "kdc \"%s\" is listed twice",
+                   config_setting_get_string(e));
+            free(kdc.host);
+            continue;
+        }
+        r->kdcs[r->n_kdcs++] = kdc;
+    }
+}
+
+static void apply_transport(struct ctx *c, const config_setting_t *s,
+                            const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+    int i = name_index(transport_names, N_OF(transport_names), v);
+    char known[64];
+
+    if (i >= 0) {
+        r->transport = (enum conf_transport)i;
+        return;
+    }
+    join_names(known, sizeof(known), transport_names, N_OF(transport_names));
+    report(c, s, where, "transport \"%s\" is not one of: %s", v, known);
+}
+
+static void apply_canonicalize(struct ctx *c, const config_setting_t *s,
+                               const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+    int i = name_index(canon_names, N_OF(canon_names), v);
+    char known[64];
+
+    if (i >= 0) {
+        r->canonicalize = (enum conf_canon)i;
+        return;
+    }
+    join_names(known, sizeof(known), canon_names, N_OF(canon_names));
+    report(c, s, where, "canonicalize \"%s\" is not one of: %s", v, known);
+}
+
+static void apply_timeout(struct ctx *c, const config_setting_t *s,
+                          const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    double v;
+
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT: v = config_setting_get_int(s); break;
+    case CONFIG_TYPE_INT64: v = (double)config_setting_get_int64(s); break;
+    default: v = config_setting_get_float(s); break;
+    }
+    if (v > 0 && v <= MAX_TIMEOUT)
+        r->timeout = v;
+    else
+        report(c, s, where, "timeout %g is out of range: expected seconds "
+               "above 0 and at most %g, e.g. 5 or 2.5", v, MAX_TIMEOUT);
+}
+
+static void apply_client(struct ctx *c, const config_setting_t *s,
+                         const char *where, void *obj)
+{
+    int has_keytab = config_setting_get_member(s, "keytab") != NULL;
+    int has_pw = config_setting_get_member(s, "password_file") != NULL;
+    char client_where[300];
+
+    snprintf(client_where, sizeof(client_where), "%s: client", where);
+    walk_group(c, s, client_keys, N_OF(client_keys), client_where, obj);
+    if (has_keytab && has_pw)
+        report(c, s, client_where, "set only one of \"keytab\" and "
+               "\"password_file\", not both");
+    else if (!has_keytab && !has_pw)
+        report(c, s, client_where, "set \"keytab\" (a keytab file) or "
+               "\"password_file\" (a file whose first line is the "
+               "password)");
+}
+
+static void apply_services(struct ctx *c, const config_setting_t *s,
+                           const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    unsigned n = (unsigned)config_setting_length(s);
+
+    if (n == 0)
+        return;
+    r->services = calloc(n, sizeof(*r->services));
+    if (r->services == NULL) {
+        report(c, s, where, "out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, i);
+        const char *v;
+        size_t j;
+
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            report(c, e, where, "\"services\" entries must be strings such "
+                   "as \"HTTP/www.example.com\", not %s",
+                   type_name(config_setting_type(e)));
+            continue;
+        }
+        v = config_setting_get_string(e);
+        if (v[0] == '\0') {
+            report(c, e, where, "\"services\" entry is empty: expected a "
+                   "service principal such as \"HTTP/www.example.com\"");
+            continue;
+        }
+        if (find_space(v) != NULL) {
+            report(c, e, where, "service \"%s\" contains whitespace or a "
+                   "control character", v);
+            continue;
+        }
+        for (j = 0; j < r->n_services; j++)
+            if (strcmp(r->services[j], v) == 0)
+                break;
+        if (j < r->n_services) {
+            report(c, e, where, "service \"%s\" is listed twice", v);
+            continue;
+        }
+        r->services[r->n_services] = copy(c, e, v);
+        if (r->services[r->n_services] != NULL)
+            r->n_services++;
+    }
+}
+
+static const struct key realm_keys[] = {
+    { "realm", T_STRING, "a string such as \"EXAMPLE.COM\"",
+      "missing \"realm\": the realm name, e.g. realm = \"EXAMPLE.COM\";",
+      apply_realm_name },
+    { "kdcs", T_SEQ, "a list of strings such as ( \"kdc1.example.com:88\" )",
+      "missing \"kdcs\": list at least one KDC, e.g. kdcs = ( "
+      "\"kdc1.example.com\" ); (finding KDCs through DNS is not supported "
+      "yet)", apply_kdcs },
+    { "transport", T_STRING, "one of the strings \"udp\", \"tcp\", \"both\"",
+      NULL, apply_transport },
+    { "canonicalize", T_STRING, "one of the strings \"none\", \"forward\", "
+      "\"reverse\"", NULL, apply_canonicalize },
+    { "timeout", T_NUMBER, "a number of seconds, e.g. 5 or 2.5", NULL,
+      apply_timeout },
+    { "client", T_GROUP, "a group such as { principal = \"...\"; "
+      "keytab = \"...\"; }", "missing \"client\" group, e.g. client = { "
+      "principal = \"krbmon@EXAMPLE.COM\"; keytab = "
+      "\"/etc/krb5_exporter/krbmon.keytab\"; };", apply_client },
+    { "services", T_SEQ, "a list of strings such as ( "
+      "\"HTTP/www.example.com\" )", NULL, apply_services },
+};
+
+/* Load realm number idx (0-based) of conf from group g. */
+static void load_realm(struct ctx *c, const config_setting_t *g, unsigned idx,
+                       struct conf *conf)
+{
+    struct conf_realm *r = &conf->realms[idx];
+    const char *name = NULL;
+    char where[256];
+
+    r->transport = TRANSPORT_UDP;
+    r->canonicalize = CANON_NONE;
+    r->timeout = DEFAULT_TIMEOUT;
+    r->line = (int)config_setting_source_line(g);
+
+    /* Name the realm in every message about it, even those about keys
+     * that come before "realm" in the group. */
+    if (config_setting_lookup_string(g, "realm", &name) == CONFIG_TRUE
+        && name[0] != '\0')
+        snprintf(where, sizeof(where), "realm \"%.200s\"", name);
+    else
+        snprintf(where, sizeof(where), "realm #%u", idx + 1);
+
+    walk_group(c, g, realm_keys, N_OF(realm_keys), where, r);
+
+    if (r->realm == NULL)
+        return;
+    for (unsigned j = 0; j < idx; j++)
+        if (conf->realms[j].realm != NULL
+            && strcmp(conf->realms[j].realm, r->realm) == 0) {
+            report(c, g, where, "defined twice: first at line %d",
+                   conf->realms[j].line);
+            break;
+        }
+}
+
+/* ---- the top level: each apply() gets the struct conf. ---- */
+
+static void apply_realms(struct ctx *c, const config_setting_t *s,
+                         const char *where, void *obj)
+{
+    struct conf *conf = obj;
+    unsigned n = (unsigned)config_setting_length(s);
+
+    if (n == 0) {
+        report(c, s, where, "\"realms\" is empty: configure at least one "
+               "realm, e.g. realms = ( { realm = \"EXAMPLE.COM\"; ... } );");
+        return;
+    }
+    conf->realms = calloc(n, sizeof(*conf->realms));
+    if (conf->realms == NULL) {
+        report(c, s, where, "out of memory");
+        return;
+    }
+    conf->n_realms = n;
+    for (unsigned i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, i);
+
+        if (config_setting_type(e) == CONFIG_TYPE_GROUP)
+            load_realm(c, e, i, conf);
+        else
+            report(c, e, where, "\"realms\" entries must be groups such as "
+                   "{ realm = \"EXAMPLE.COM\"; ... }, not %s",
+                   type_name(config_setting_type(e)));
+    }
+}
+
+static const struct key top_keys[] = {
+    { "realms", T_SEQ, "a list of realm groups: realms = ( { realm = "
+      "\"EXAMPLE.COM\"; ... } );", "no \"realms\" list: configure at least "
+      "one realm, e.g. realms = ( { realm = \"EXAMPLE.COM\"; ... } );",
+      apply_realms },
+};
+
+int conf_load_string(const char *text, const char *name,
+                     struct conf **conf_out, struct conf_errors *errs)
+{
+    struct ctx c = { .name = name ? name : "config", .errs = errs };
+    struct conf *conf = NULL;
+    config_t cfg;
+    int ret = -1;
+
+    config_init(&cfg);
+    if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+        const char *why = config_error_text(&cfg);
+        int line = config_error_line(&cfg);
+
+        /* libconfig's own words are terse; say what is expected. */
+        if (why != NULL && strcmp(why, "syntax error") == 0)
+            why = "syntax error: expected `name = value;` with \"...\" "
+                  "for strings, ( ... ) for lists and { ... } for groups";
+        else if (why != NULL && strcmp(why, "duplicate setting name") == 0)
+            why = "duplicate setting name: each key may appear only once "
+                  "in a group";
+        report_at(&c, config_error_file(&cfg), line > 0 ? (unsigned)line : 0,
+                  "%s", why ? why : "cannot parse");
+        goto cleanup;
+    }
+    conf = calloc(1, sizeof(*conf));
+    if (conf == NULL || (conf->path = strdup(c.name)) == NULL) {
+        report_at(&c, NULL, 0, "out of memory");
+        goto cleanup;
+    }
+    walk_group(&c, config_root_setting(&cfg), top_keys, N_OF(top_keys),
+               NULL, conf);
+    if (c.failed)
+        goto cleanup;
+    *conf_out = conf;
+    conf = NULL;
+    ret = 0;
+cleanup:
+    conf_free(conf);
+    config_destroy(&cfg);
+    return ret;
+}
+
+/*
+ * Read an open config file into a NUL-terminated buffer (caller frees
+ * *text_out).  Refuses files over MAX_CONF_SIZE and files holding a NUL
+ * byte, which libconfig would silently take as the end of the text.
+ */
+static int read_text(struct ctx *c, int fd, char **text_out)
+{
+    char *buf = NULL, *grown;
+    size_t len = 0, cap = 0;
+    int ret = -1;
+
+    for (;;) {
+        ssize_t n;
+
+        if (len == cap) {
+            cap = cap ? cap * 2 : 4096;
+            grown = realloc(buf, cap + 1);
+            if (grown == NULL) {
+                report_at(c, NULL, 0, "out of memory");
+                goto cleanup;
+            }
+            buf = grown;
+        }
+        n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            report_at(c, NULL, 0, "cannot read: %s", strerror(errno));
+            goto cleanup;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > MAX_CONF_SIZE) {
+            report_at(c, NULL, 0, "is larger than %d bytes: expected a "
+                      "krb5_exporter config file", MAX_CONF_SIZE);
+            goto cleanup;
+        }
+    }
+    if (memchr(buf, '\0', len) != NULL) {
+        report_at(c, NULL, 0, "contains a NUL byte: expected a text file");
+        goto cleanup;
+    }
+    buf[len] = '\0';
+    *text_out = buf;
+    buf = NULL;
+    ret = 0;
+cleanup:
+    free(buf);
+    return ret;
+}
+
+int conf_load_file(const char *path, struct conf **conf_out,
+                   struct conf_errors *errs)
+{
+    struct ctx c = { .name = path, .errs = errs };
+    struct stat st;
+    char *text = NULL;
+    int fd = -1, ret = -1;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        report_at(&c, NULL, 0, "cannot open: %s", strerror(errno));
+        goto cleanup;
+    }
+    if (fstat(fd, &st) != 0) {
+        report_at(&c, NULL, 0, "cannot stat: %s", strerror(errno));
+        goto cleanup;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        report_at(&c, NULL, 0, "is a directory: expected a config file");
+        goto cleanup;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        report_at(&c, NULL, 0, "is not a regular file");
+        goto cleanup;
+    }
+    /* The file names the keytabs and password files, so only its owner
+     * may read or change it, as ssh insists for its keys. */
+    if ((st.st_mode & 077) != 0) {
+        report_at(&c, NULL, 0, "is accessible by group or others (mode "
+                  "%04o); run: chmod 600 %s", (unsigned)(st.st_mode & 07777),
+                  path);
+        goto cleanup;
+    }
+    if (read_text(&c, fd, &text) != 0)
+        goto cleanup;
+    ret = conf_load_string(text, path, conf_out, errs);
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    free(text);
+    return ret;
+}
+
+static void realm_free(struct conf_realm *r)
+{
+    free(r->realm);
+    for (size_t i = 0; i < r->n_kdcs; i++)
+        free(r->kdcs[i].host);
+    free(r->kdcs);
+    free(r->client_principal);
+    free(r->keytab);
+    free(r->password_file);
+    for (size_t i = 0; i < r->n_services; i++)
+        free(r->services[i]);
+    free(r->services);
+}
+
+void conf_free(struct conf *conf)
+{
+    if (conf == NULL)
+        return;
+    for (size_t i = 0; i < conf->n_realms; i++)
+        realm_free(&conf->realms[i]);
+    free(conf->realms);
+    free(conf->path);
+    free(conf);
+}
+
+void conf_errors_clear(struct conf_errors *errs)
+{
+    if (errs == NULL)
+        return;
+    for (size_t i = 0; i < errs->count; i++)
+        free(errs->messages[i]);
+    free(errs->messages);
+    errs->messages = NULL;
+    errs->count = 0;
+}
+
+const char *conf_transport_name(enum conf_transport t)
+{
+    if ((unsigned)t < N_OF(transport_names))
+        return transport_names[t];
+    return "unknown";
+}
+
+const char *conf_canon_name(enum conf_canon c)
+{
+    if ((unsigned)c < N_OF(canon_names))
+        return canon_names[c];
+    return "unknown";
+}

@@ -1,0 +1,78 @@
+/*
+ * conf: the exporter's configuration, loaded from a libconfig file into plain,
+ * validated structs.  conf_load_string() does all the parsing and validation
+ * work on memory; conf_load_file() only reads the file (and checks its mode).
+ */
+#ifndef KRB5EXP_CONF_H
+#define KRB5EXP_CONF_H
+
+#include <stddef.h>
+
+enum conf_transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_BOTH };
+enum conf_canon { CANON_NONE, CANON_FORWARD, CANON_REVERSE };
+
+/* One KDC endpoint as configured: "host", "host:port", "[v6]:port". */
+struct conf_kdc {
+    char *host;               /* owned; IPv6 literals without brackets */
+    unsigned short port;      /* 88 when not given */
+};
+
+struct conf_realm {
+    char *realm;              /* owned */
+    struct conf_kdc *kdcs;    /* owned array of n_kdcs */
+    size_t n_kdcs;
+    enum conf_transport transport;   /* default TRANSPORT_UDP */
+    enum conf_canon canonicalize;    /* default CANON_NONE */
+    double timeout;           /* seconds, default 5.0, (0, 300] */
+    char *client_principal;   /* owned, as written in the config */
+    char *keytab;             /* owned or NULL; exactly one of keytab and */
+    char *password_file;      /* password_file is set */
+    char **services;          /* owned array of n_services owned strings */
+    size_t n_services;
+    int line;                 /* line of the realm's group in the file */
+};
+
+struct conf {
+    char *path;               /* owned; the name used in messages */
+    struct conf_realm *realms;  /* owned array of n_realms */
+    size_t n_realms;
+};
+
+/*
+ * A list of human-readable problems, each "FILE:LINE: reason" (or
+ * "FILE: reason" where no line applies).  Loading keeps going after the first
+ * problem so that every problem is reported at once.
+ */
+struct conf_errors {
+    char **messages;          /* owned array of owned strings */
+    size_t count;
+};
+
+/*
+ * Parse and validate config text.  `name` is used as FILE in messages.
+ * On success returns 0 and sets *conf_out (caller frees with conf_free()).
+ * On failure returns -1, leaves *conf_out untouched and appends every problem
+ * to errs.  Checks that touch the file system (keytab and password file
+ * existence and modes) are done here too, relative paths taken as given.
+ */
+int conf_load_string(const char *text, const char *name,
+                     struct conf **conf_out, struct conf_errors *errs);
+
+/*
+ * Read `path`, refuse it when it is readable or writable by group or others,
+ * then conf_load_string() on its contents.  Same contract as above.
+ */
+int conf_load_file(const char *path, struct conf **conf_out,
+                   struct conf_errors *errs);
+
+/* Free a config; NULL is fine. */
+void conf_free(struct conf *conf);
+
+/* Free the messages held by errs (not errs itself) and reset it to empty. */
+void conf_errors_clear(struct conf_errors *errs);
+
+/* Names for enums, for logs and pages. */
+const char *conf_transport_name(enum conf_transport t);
+const char *conf_canon_name(enum conf_canon c);
+
+#endif

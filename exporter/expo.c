@@ -1,0 +1,278 @@
+/* expo: results -> Prometheus text exposition; see expo.h. */
+#include "exporter/expo.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probes/krb5err.h"
+
+void
+expo_escape_label(struct sbuf *out, const char *value)
+{
+    const char *run = value;
+
+    for (const char *p = value; *p != '\0'; p++) {
+        const char *rep = NULL;
+
+        if (*p == '\\')
+            rep = "\\\\";
+        else if (*p == '"')
+            rep = "\\\"";
+        else if (*p == '\n')
+            rep = "\\n";
+        if (rep == NULL)
+            continue;
+        sbuf_addn(out, run, (size_t)(p - run));
+        sbuf_add(out, rep);
+        run = p + 1;
+    }
+    sbuf_add(out, run);
+}
+
+void
+expo_escape_help(struct sbuf *out, const char *text)
+{
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '\\')
+            sbuf_add(out, "\\\\");
+        else if (*p == '\n')
+            sbuf_add(out, "\\n");
+        else
+            sbuf_addn(out, p, 1);
+    }
+}
+
+void
+expo_format_value(char buf[40], double v)
+{
+    if (isnan(v)) {
+        strcpy(buf, "NaN");
+    } else if (isinf(v)) {
+        strcpy(buf, v > 0 ? "+Inf" : "-Inf");
+    } else {
+        /* %.15g is exact for most values people read (0.25, 1.5e9); fall
+         * back to %.17g where it would not read back the same double. */
+        snprintf(buf, 40, "%.15g", v);
+        if (strtod(buf, NULL) != v)
+            snprintf(buf, 40, "%.17g", v);
+    }
+}
+
+static void
+family(struct sbuf *out, const char *name, const char *type, const char *help)
+{
+    sbuf_addf(out, "# HELP %s ", name);
+    expo_escape_help(out, help);
+    sbuf_addf(out, "\n# TYPE %s %s\n", name, type);
+}
+
+/* A sample with up to five labels; names[i] NULL ends the list. */
+static void
+sample(struct sbuf *out, const char *name, const char *const *names,
+       const char *const *values, double v)
+{
+    char num[40];
+
+    sbuf_add(out, name);
+    if (names[0] != NULL) {
+        sbuf_add(out, "{");
+        for (size_t i = 0; names[i] != NULL; i++) {
+            sbuf_addf(out, "%s%s=\"", i ? "," : "", names[i]);
+            expo_escape_label(out, values[i]);
+            sbuf_add(out, "\"");
+        }
+        sbuf_add(out, "}");
+    }
+    expo_format_value(num, v);
+    sbuf_addf(out, " %s\n", num);
+}
+
+static size_t
+count_probes(const struct expo_snapshot *s, int failed_only)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->n_realms; i++)
+        for (size_t j = 0; j < s->realms[i].n_probes; j++)
+            if (!failed_only || !s->realms[i].probes[j].success)
+                n++;
+    return n;
+}
+
+static void
+write_probe_families(struct sbuf *out, const struct expo_snapshot *s)
+{
+    static const char *const names[] = { "realm", "probe", "target", NULL };
+    static const char *const err_names[] = { "realm", "probe", "target",
+                                             "code", "name", NULL };
+
+    if (count_probes(s, 0) > 0) {
+        family(out, "krb5_probe_success", "gauge",
+               "1 if the probe succeeded in this scrape, 0 if it failed.");
+        for (size_t i = 0; i < s->n_realms; i++) {
+            const struct realm_result *r = &s->realms[i];
+            for (size_t j = 0; j < r->n_probes; j++) {
+                const struct probe_result *p = &r->probes[j];
+                const char *v[] = { r->realm, probe_kind_name(p->kind),
+                                    p->target };
+                sample(out, "krb5_probe_success", names, v, p->success);
+            }
+        }
+        family(out, "krb5_probe_duration_seconds", "gauge",
+               "How long the probe took in this scrape, in seconds.");
+        for (size_t i = 0; i < s->n_realms; i++) {
+            const struct realm_result *r = &s->realms[i];
+            for (size_t j = 0; j < r->n_probes; j++) {
+                const struct probe_result *p = &r->probes[j];
+                const char *v[] = { r->realm, probe_kind_name(p->kind),
+                                    p->target };
+                sample(out, "krb5_probe_duration_seconds", names, v,
+                       p->duration_seconds);
+            }
+        }
+    }
+    if (count_probes(s, 1) > 0) {
+        family(out, "krb5_probe_error", "gauge",
+               "1 for each probe failing in this scrape, with its error "
+               "code and symbolic name.");
+        for (size_t i = 0; i < s->n_realms; i++) {
+            const struct realm_result *r = &s->realms[i];
+            for (size_t j = 0; j < r->n_probes; j++) {
+                const struct probe_result *p = &r->probes[j];
+                char code[24];
+                if (p->success)
+                    continue;
+                snprintf(code, sizeof(code), "%ld", p->error.code);
+                const char *v[] = { r->realm, probe_kind_name(p->kind),
+                                    p->target, code,
+                                    krb5err_name(p->error.space,
+                                                 p->error.code) };
+                sample(out, "krb5_probe_error", err_names, v, 1);
+            }
+        }
+    }
+}
+
+static void
+write_error_totals(struct sbuf *out, const struct expo_snapshot *s)
+{
+    static const char *const names[] = { "realm", "probe", "code", "name",
+                                         NULL };
+
+    if (s->n_errors == 0)
+        return;
+    family(out, "krb5_probe_errors_total", "counter",
+           "Failed probes since the exporter started, by error.");
+    for (size_t i = 0; i < s->n_errors; i++) {
+        const struct error_count *e = &s->errors[i];
+        char code[24];
+        snprintf(code, sizeof(code), "%ld", e->error.code);
+        const char *v[] = { e->realm, probe_kind_name(e->kind), code,
+                            krb5err_name(e->error.space, e->error.code) };
+        sample(out, "krb5_probe_errors_total", names, v, (double)e->count);
+    }
+}
+
+static void
+write_service_families(struct sbuf *out, const struct expo_snapshot *s)
+{
+    static const char *const info_names[] = { "realm", "service", "principal",
+                                              NULL };
+    static const char *const kvno_names[] = { "realm", "principal", NULL };
+    size_t n_info = 0, n_kvno = 0;
+
+    for (size_t i = 0; i < s->n_realms; i++) {
+        for (size_t j = 0; j < s->realms[i].n_services; j++) {
+            n_info += s->realms[i].services[j].principal != NULL;
+            n_kvno += s->realms[i].services[j].kvno >= 0;
+        }
+    }
+    if (n_info > 0) {
+        family(out, "krb5_service_principal_info", "gauge",
+               "Maps each configured service to the principal actually "
+               "used.");
+        for (size_t i = 0; i < s->n_realms; i++) {
+            const struct realm_result *r = &s->realms[i];
+            for (size_t j = 0; j < r->n_services; j++) {
+                const struct service_info *sv = &r->services[j];
+                if (sv->principal == NULL)
+                    continue;
+                const char *v[] = { r->realm, sv->service, sv->principal };
+                sample(out, "krb5_service_principal_info", info_names, v, 1);
+            }
+        }
+    }
+    if (n_kvno > 0) {
+        family(out, "krb5_service_ticket_kvno", "gauge",
+               "Key version number of the service ticket issued in this "
+               "scrape.");
+        for (size_t i = 0; i < s->n_realms; i++) {
+            const struct realm_result *r = &s->realms[i];
+            for (size_t j = 0; j < r->n_services; j++) {
+                const struct service_info *sv = &r->services[j];
+                if (sv->kvno < 0 || sv->principal == NULL)
+                    continue;
+                const char *v[] = { r->realm, sv->principal };
+                sample(out, "krb5_service_ticket_kvno", kvno_names, v,
+                       sv->kvno);
+            }
+        }
+    }
+}
+
+static void
+write_password_expiry(struct sbuf *out, const struct expo_snapshot *s)
+{
+    static const char *const names[] = { "realm", "principal", NULL };
+    int any = 0;
+
+    for (size_t i = 0; i < s->n_realms; i++)
+        any |= s->realms[i].has_password_expiry;
+    if (!any)
+        return;
+    family(out, "krb5_password_expiry_timestamp_seconds", "gauge",
+           "When the monitoring client's password expires, as reported by "
+           "the KDC, in seconds since the epoch.");
+    for (size_t i = 0; i < s->n_realms; i++) {
+        const struct realm_result *r = &s->realms[i];
+        if (!r->has_password_expiry || r->client_principal == NULL)
+            continue;
+        const char *v[] = { r->realm, r->client_principal };
+        sample(out, "krb5_password_expiry_timestamp_seconds", names, v,
+               r->password_expiry);
+    }
+}
+
+static void
+write_self(struct sbuf *out, const struct expo_snapshot *s)
+{
+    static const char *const build_names[] = { "version", "krb5_version",
+                                                "cares_version",
+                                                "microhttpd_version", NULL };
+    static const char *const no_names[] = { NULL };
+    const struct expo_build_info *b = s->build;
+
+    if (b == NULL)
+        return;
+    family(out, "krb5_exporter_build_info", "gauge",
+           "Versions of the exporter and of the libraries it runs on.");
+    const char *v[] = { b->version, b->krb5_version, b->cares_version,
+                        b->microhttpd_version };
+    sample(out, "krb5_exporter_build_info", build_names, v, 1);
+    family(out, "krb5_exporter_scrape_duration_seconds", "gauge",
+           "How long the whole scrape took, in seconds.");
+    sample(out, "krb5_exporter_scrape_duration_seconds", no_names, NULL,
+           s->scrape_duration);
+}
+
+void
+expo_write(struct sbuf *out, const struct expo_snapshot *s)
+{
+    write_probe_families(out, s);
+    write_error_totals(out, s);
+    write_service_families(out, s);
+    write_password_expiry(out, s);
+    write_self(out, s);
+}

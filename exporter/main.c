@@ -1,0 +1,151 @@
+/*
+ * main: flags, start and stop.  The only place that exits.
+ */
+#include <ares.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "exporter/app.h"
+#include "exporter/flags.h"
+#include "exporter/http.h"
+#include "exporter/log.h"
+#include "exporter/sbuf.h"
+#include "exporter/scrape.h"
+#include "exporter/summary.h"
+#include "version.h"
+
+/* Load and validate the config, printing every problem.  NULL on failure. */
+static struct conf *
+load_config(const char *path)
+{
+    struct conf_errors errs = { NULL, 0 };
+    struct conf *conf = NULL;
+
+    if (conf_load_file(path, &conf, &errs) != 0) {
+        for (size_t i = 0; i < errs.count; i++)
+            fprintf(stderr, "%s\n", errs.messages[i]);
+        fprintf(stderr, "%s: configuration is invalid (%zu problem%s)\n",
+                path, errs.count, errs.count == 1 ? "" : "s");
+        conf_errors_clear(&errs);
+        return NULL;
+    }
+    conf_errors_clear(&errs);
+    return conf;
+}
+
+/* --once: one scrape, exposition on stdout, summary on stderr. */
+static int
+run_once(struct app *app)
+{
+    struct realm_result *results = NULL;
+    char *text = NULL;
+    size_t len = 0, failed;
+    struct sbuf summary;
+    int ret;
+
+    ret = app_scrape(app, 0, &text, &len, &results);
+    if (ret != 0) {
+        fprintf(stderr, "scrape failed: %s\n", strerror(ret));
+        return 2;
+    }
+    fwrite(text, 1, len, stdout);
+    fflush(stdout);
+    sbuf_init(&summary);
+    failed = summary_write(&summary, results, app->conf->n_realms);
+    if (sbuf_status(&summary) == 0)
+        fputs(summary.data, stderr);
+    sbuf_free(&summary);
+    free(text);
+    scrape_results_free(results, app->conf->n_realms);
+    return failed == 0 ? 0 : 1;
+}
+
+/* Serve until SIGINT or SIGTERM. */
+static int
+serve(struct app *app, const char *listen_address, const sigset_t *sigs)
+{
+    struct http_handlers handlers = { app, app_metrics, app_landing };
+    struct http_server *server;
+    char err[512];
+    int sig = 0;
+
+    server = http_start(listen_address, &handlers, err, sizeof(err));
+    if (server == NULL) {
+        log_error("%s", err);
+        return 1;
+    }
+    log_info("listening on %s with %zu realm%s", listen_address,
+             app->conf->n_realms, app->conf->n_realms == 1 ? "" : "s");
+    for (;;) {
+        if (sigwait(sigs, &sig) != 0)
+            continue;
+        if (sig == SIGINT || sig == SIGTERM)
+            break;
+    }
+    log_info("signal %d: finishing in-flight requests and stopping", sig);
+    http_stop(server);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct flags flags;
+    struct conf *conf;
+    struct app app;
+    sigset_t sigs;
+    char err[512];
+    int status;
+
+    if (flags_parse(argc, argv, &flags, err, sizeof(err)) != 0) {
+        fprintf(stderr, "krb5_exporter: %s\n", err);
+        return 2;
+    }
+    if (flags.help) {
+        fputs(flags_usage(), stdout);
+        return 0;
+    }
+    if (flags.version) {
+        printf("krb5_exporter %s (krb5 %s, c-ares %s)\n", KRB5EXP_VERSION,
+               KRB5EXP_KRB5_VERSION, ares_version(NULL));
+        return 0;
+    }
+    log_set_level(flags.log_level);
+    conf = load_config(flags.config_file);
+    if (conf == NULL)
+        return 1;
+    if (flags.check_config) {
+        printf("%s: configuration OK (%zu realm%s)\n", flags.config_file,
+               conf->n_realms, conf->n_realms == 1 ? "" : "s");
+        conf_free(conf);
+        return 0;
+    }
+    /* Block the signals main waits for before any thread starts, so that
+     * every thread inherits the mask and only sigwait() sees them. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+        fprintf(stderr, "krb5_exporter: cannot initialise c-ares\n");
+        conf_free(conf);
+        return 1;
+    }
+    if (app_init(&app, conf) != 0) {
+        fprintf(stderr, "krb5_exporter: out of memory\n");
+        conf_free(conf);
+        ares_library_cleanup();
+        return 1;
+    }
+    status = flags.once ? run_once(&app) : serve(&app, flags.listen_address,
+                                                 &sigs);
+    app_destroy(&app);
+    ares_library_cleanup();
+    return status;
+}

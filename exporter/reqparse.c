@@ -1,0 +1,29 @@
+/* reqparse: request header parsing; see reqparse.h. */
+#include "exporter/reqparse.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+int
+reqparse_scrape_timeout(const char *value, double *budget_out)
+{
+    char *end;
+    double v;
+
+    /* strtod alone would take " 5", "inf", "nan" and "0x10". */
+    for (const char *p = value; *p != '\0'; p++) {
+        if (!isdigit((unsigned char)*p) && *p != '.')
+            return -1;
+    }
+    if (value[0] == '\0')
+        return -1;
+    errno = 0;
+    v = strtod(value, &end);
+    if (*end != '\0' || errno != 0 || !isfinite(v) || v <= 0 || v > 86400)
+        return -1;
+    v -= REQPARSE_TIMEOUT_OFFSET;
+    *budget_out = v < REQPARSE_MIN_BUDGET ? REQPARSE_MIN_BUDGET : v;
+    return 0;
+}

@@ -1,0 +1,19 @@
+/*
+ * summary: the human-readable account of one scrape that --once prints on
+ * stderr: every probe's outcome, and for each failure its code, name,
+ * message, likely cause and first fix.  Pure.
+ */
+#ifndef KRB5EXP_SUMMARY_H
+#define KRB5EXP_SUMMARY_H
+
+#include <stddef.h>
+
+#include "exporter/sbuf.h"
+#include "probes/result.h"
+
+/* Append the summary of results to out.  Returns the number of failed
+ * probes. */
+size_t summary_write(struct sbuf *out, const struct realm_result *results,
+                     size_t n);
+
+#endif

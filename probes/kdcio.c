@@ -1,0 +1,332 @@
+/* kdcio: KDC exchanges over UDP and TCP with a deadline; see kdcio.h. */
+#include "probes/kdcio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <krb5/krb5.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "probes/deadline.h"
+
+enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_SENDING, CONN_READING,
+                  CONN_FAILED };
+
+struct conn {
+    const struct kdcio_endpoint *ep;  /* borrowed */
+    enum conn_state state;
+    int fd;
+    int err;                  /* errno of the failure, when CONN_FAILED */
+    unsigned char *out;       /* owned: what to send (TCP: with prefix) */
+    size_t out_len, out_off;
+    unsigned char lenbuf[4];  /* TCP length prefix being read */
+    size_t len_off;
+    unsigned char *in;        /* owned: reply being read */
+    size_t in_len, in_off;
+};
+
+int
+kdcio_looks_like_reply(const unsigned char *buf, size_t len)
+{
+    /* [APPLICATION 11] AS-REP, [APPLICATION 13] TGS-REP, [APPLICATION 30]
+     * KRB-ERROR, each a constructed tag. */
+    if (len < 2)
+        return 0;
+    return buf[0] == 0x6b || buf[0] == 0x6d || buf[0] == 0x7e;
+}
+
+static void
+conn_fail(struct conn *c, int err)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->state = CONN_FAILED;
+    c->err = err;
+}
+
+/* Open a non-blocking socket for c and start connecting. */
+static void
+conn_start(struct conn *c, const unsigned char *msg, size_t msg_len)
+{
+    const struct kdcio_endpoint *ep = c->ep;
+    int type = ep->proto == KDCIO_UDP ? SOCK_DGRAM : SOCK_STREAM;
+
+    c->fd = socket(ep->addr.addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                   0);
+    if (c->fd < 0) {
+        conn_fail(c, errno);
+        return;
+    }
+    if (ep->proto == KDCIO_TCP) {
+        c->out = malloc(msg_len + 4);
+        if (c->out == NULL) {
+            conn_fail(c, ENOMEM);
+            return;
+        }
+        c->out[0] = (unsigned char)(msg_len >> 24);
+        c->out[1] = (unsigned char)(msg_len >> 16);
+        c->out[2] = (unsigned char)(msg_len >> 8);
+        c->out[3] = (unsigned char)msg_len;
+        memcpy(c->out + 4, msg, msg_len);
+        c->out_len = msg_len + 4;
+    }
+    /* A connected UDP socket reports ICMP port unreachable as
+     * ECONNREFUSED, so a closed port fails at once instead of timing out. */
+    if (connect(c->fd, (const struct sockaddr *)&ep->addr.addr,
+                ep->addr.len) < 0 && errno != EINPROGRESS) {
+        conn_fail(c, errno);
+        return;
+    }
+    if (ep->proto == KDCIO_UDP) {
+        if (send(c->fd, msg, msg_len, 0) < 0) {
+            conn_fail(c, errno);
+            return;
+        }
+        c->state = CONN_READING;
+    } else {
+        c->state = CONN_CONNECTING;
+    }
+}
+
+/* Read what is there on a UDP socket.  Returns 1 when a reply is complete. */
+static int
+udp_read(struct conn *c)
+{
+    unsigned char buf[65536];
+    ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            conn_fail(c, errno);
+        return 0;
+    }
+    if (!kdcio_looks_like_reply(buf, (size_t)n))
+        return 0;             /* not Kerberos: keep waiting */
+    c->in = malloc((size_t)n);
+    if (c->in == NULL) {
+        conn_fail(c, ENOMEM);
+        return 0;
+    }
+    memcpy(c->in, buf, (size_t)n);
+    c->in_len = c->in_off = (size_t)n;
+    return 1;
+}
+
+/* Advance a TCP connection.  Returns 1 when a reply is complete. */
+static int
+tcp_step(struct conn *c, short revents)
+{
+    ssize_t n;
+
+    if (c->state == CONN_CONNECTING) {
+        int soerr = 0;
+        socklen_t sl = sizeof(soerr);
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+            soerr = errno;
+        if (soerr != 0) {
+            conn_fail(c, soerr);
+            return 0;
+        }
+        if (!(revents & POLLOUT))
+            return 0;
+        c->state = CONN_SENDING;
+    }
+    if (c->state == CONN_SENDING) {
+        n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+                 MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                conn_fail(c, errno);
+            return 0;
+        }
+        c->out_off += (size_t)n;
+        if (c->out_off == c->out_len)
+            c->state = CONN_READING;
+        return 0;
+    }
+    if (c->len_off < 4) {
+        n = recv(c->fd, c->lenbuf + c->len_off, 4 - c->len_off, 0);
+        if (n == 0) {
+            conn_fail(c, ECONNRESET);
+            return 0;
+        }
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                conn_fail(c, errno);
+            return 0;
+        }
+        c->len_off += (size_t)n;
+        if (c->len_off < 4)
+            return 0;
+        c->in_len = (size_t)c->lenbuf[0] << 24 | (size_t)c->lenbuf[1] << 16 |
+                    (size_t)c->lenbuf[2] << 8 | c->lenbuf[3];
+        if (c->in_len == 0 || c->in_len > KDCIO_MAX_REPLY) {
+            conn_fail(c, EMSGSIZE);
+            return 0;
+        }
+        c->in = malloc(c->in_len);
+        if (c->in == NULL) {
+            conn_fail(c, ENOMEM);
+            return 0;
+        }
+        return 0;
+    }
+    n = recv(c->fd, c->in + c->in_off, c->in_len - c->in_off, 0);
+    if (n == 0) {
+        conn_fail(c, ECONNRESET);
+        return 0;
+    }
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            conn_fail(c, errno);
+        return 0;
+    }
+    c->in_off += (size_t)n;
+    if (c->in_off < c->in_len)
+        return 0;
+    if (!kdcio_looks_like_reply(c->in, c->in_len)) {
+        conn_fail(c, EBADMSG);
+        return 0;
+    }
+    return 1;
+}
+
+static void
+explain(char *why, size_t why_len, const struct conn *conns, size_t n)
+{
+    size_t off = 0;
+
+    why[0] = '\0';
+    for (size_t i = 0; i < n && off + 1 < why_len; i++) {
+        const char *what = conns[i].state == CONN_FAILED
+                               ? strerror(conns[i].err)
+                           : conns[i].state == CONN_IDLE ? "not tried"
+                                                        : "no answer";
+        int w = snprintf(why + off, why_len - off, "%s%s: %s", i ? "; " : "",
+                         conns[i].ep->label, what);
+        if (w < 0)
+            break;
+        off += (size_t)w;
+    }
+}
+
+int
+kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
+               const unsigned char *msg, size_t msg_len, double deadline,
+               unsigned char **reply_out, size_t *reply_len_out,
+               size_t *used_out, struct probe_error *err_out, char *why,
+               size_t why_len)
+{
+    struct conn *conns;
+    struct pollfd *pfds;
+    size_t *pidx, started = 0, winner = n_eps;
+    double next_start = deadline_now();
+    int ret = -1;
+
+    conns = calloc(n_eps ? n_eps : 1, sizeof(*conns));
+    pfds = calloc(n_eps ? n_eps : 1, sizeof(*pfds));
+    pidx = calloc(n_eps ? n_eps : 1, sizeof(*pidx));
+    if (conns == NULL || pfds == NULL || pidx == NULL) {
+        *err_out = (struct probe_error){ ERR_SPACE_ERRNO, ENOMEM };
+        snprintf(why, why_len, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n_eps; i++) {
+        conns[i].ep = &eps[i];
+        conns[i].fd = -1;
+    }
+    for (;;) {
+        double now = deadline_now();
+        size_t live = 0;
+        nfds_t nfds = 0;
+        int timeout_ms;
+
+        if (now >= deadline)
+            break;
+        for (size_t i = 0; i < started; i++)
+            live += conns[i].state != CONN_FAILED;
+        if (started < n_eps && (live == 0 || now >= next_start)) {
+            conn_start(&conns[started], msg, msg_len);
+            started++;
+            next_start = now + KDCIO_STAGGER_SECONDS;
+            continue;
+        }
+        if (live == 0)
+            break;            /* every endpoint failed */
+        for (size_t i = 0; i < started; i++) {
+            struct conn *c = &conns[i];
+            if (c->state == CONN_FAILED)
+                continue;
+            pfds[nfds].fd = c->fd;
+            pfds[nfds].events = c->state == CONN_CONNECTING ||
+                                        c->state == CONN_SENDING
+                                    ? POLLOUT
+                                    : POLLIN;
+            pfds[nfds].revents = 0;
+            pidx[nfds++] = i;
+        }
+        timeout_ms = deadline_poll_ms(deadline);
+        if (started < n_eps) {
+            int to_next = deadline_poll_ms(next_start);
+            if (to_next < timeout_ms)
+                timeout_ms = to_next;
+        }
+        if (poll(pfds, nfds, timeout_ms) < 0) {
+            if (errno == EINTR)
+                continue;
+            *err_out = (struct probe_error){ ERR_SPACE_ERRNO, errno };
+            snprintf(why, why_len, "poll: %s", strerror(errno));
+            goto cleanup;
+        }
+        for (nfds_t k = 0; k < nfds && winner == n_eps; k++) {
+            struct conn *c = &conns[pidx[k]];
+            int done;
+            if (pfds[k].revents == 0)
+                continue;
+            if (c->ep->proto == KDCIO_UDP)
+                done = udp_read(c);
+            else
+                done = tcp_step(c, pfds[k].revents);
+            if (done)
+                winner = pidx[k];
+        }
+        if (winner != n_eps)
+            break;
+    }
+    if (winner != n_eps) {
+        *reply_out = conns[winner].in;
+        *reply_len_out = conns[winner].in_len;
+        *used_out = winner;
+        conns[winner].in = NULL;
+        ret = 0;
+        goto cleanup;
+    }
+    explain(why, why_len, conns, n_eps);
+    {
+        int all_failed = started == n_eps;
+        for (size_t i = 0; i < started; i++)
+            all_failed &= conns[i].state == CONN_FAILED;
+        *err_out = all_failed
+                       ? (struct probe_error){ ERR_SPACE_KRB5, KRB5_KDC_UNREACH }
+                       : (struct probe_error){ ERR_SPACE_ERRNO, ETIMEDOUT };
+    }
+cleanup:
+    if (conns != NULL) {
+        for (size_t i = 0; i < n_eps; i++) {
+            if (conns[i].fd >= 0)
+                close(conns[i].fd);
+            free(conns[i].out);
+            free(conns[i].in);
+        }
+    }
+    free(conns);
+    free(pfds);
+    free(pidx);
+    return ret;
+}

@@ -1,0 +1,170 @@
+/* krbprofile: in-memory krb5 profile through a vtable; see krbprofile.h. */
+#include "probes/krbprofile.h"
+
+#include <errno.h>
+#include <profile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+krbprofile_add(struct krbprofile *p, const char *const *names,
+               const char *value)
+{
+    struct krbprofile_entry *e;
+    size_t i;
+
+    e = realloc(p->entries, (p->n_entries + 1) * sizeof(*e));
+    if (e == NULL)
+        return ENOMEM;
+    p->entries = e;
+    e = &p->entries[p->n_entries];
+    memset(e, 0, sizeof(*e));
+    for (i = 0; i < 3 && names[i] != NULL; i++) {
+        e->names[i] = strdup(names[i]);
+        if (e->names[i] == NULL)
+            goto fail;
+    }
+    e->value = strdup(value);
+    if (e->value == NULL)
+        goto fail;
+    p->n_entries++;
+    return 0;
+fail:
+    for (i = 0; i < 3; i++)
+        free(e->names[i]);
+    return ENOMEM;
+}
+
+static int
+add_libdefault(struct krbprofile *p, const char *name, const char *value)
+{
+    const char *names[] = { "libdefaults", name, NULL };
+
+    return krbprofile_add(p, names, value);
+}
+
+int
+krbprofile_build(struct krbprofile *p, const struct conf_realm *realm)
+{
+    const char *kdc_names[] = { "realms", realm->realm, "kdc", NULL };
+    char hostport[300];
+    int ret;
+
+    /* The exporter resolves names and talks to KDCs itself; libkrb5 must
+     * not go to DNS on its own, nor adopt a KDC's clock silently. */
+    ret = add_libdefault(p, "default_realm", realm->realm);
+    if (ret == 0)
+        ret = add_libdefault(p, "dns_lookup_kdc", "false");
+    if (ret == 0)
+        ret = add_libdefault(p, "dns_lookup_realm", "false");
+    if (ret == 0)
+        ret = add_libdefault(p, "dns_canonicalize_hostname", "false");
+    if (ret == 0)
+        ret = add_libdefault(p, "rdns", "false");
+    if (ret == 0)
+        ret = add_libdefault(p, "kdc_timesync", "false");
+    for (size_t i = 0; ret == 0 && i < realm->n_kdcs; i++) {
+        const struct conf_kdc *k = &realm->kdcs[i];
+        snprintf(hostport, sizeof(hostport),
+                 strchr(k->host, ':') ? "[%s]:%u" : "%s:%u", k->host,
+                 (unsigned)k->port);
+        ret = krbprofile_add(p, kdc_names, hostport);
+    }
+    return ret;
+}
+
+static int
+names_match(const struct krbprofile_entry *e, const char *const *names)
+{
+    size_t i;
+
+    for (i = 0; i < 3 && e->names[i] != NULL; i++) {
+        if (names[i] == NULL || strcmp(e->names[i], names[i]) != 0)
+            return 0;
+    }
+    return names[i] == NULL;
+}
+
+int
+krbprofile_lookup(const struct krbprofile *p, const char *const *names,
+                  char ***values_out)
+{
+    char **values;
+    size_t n = 0;
+
+    values = calloc(p->n_entries + 1, sizeof(*values));
+    if (values == NULL)
+        return ENOMEM;
+    for (size_t i = 0; i < p->n_entries; i++) {
+        if (!names_match(&p->entries[i], names))
+            continue;
+        values[n] = strdup(p->entries[i].value);
+        if (values[n] == NULL) {
+            krbprofile_free_values(values);
+            return ENOMEM;
+        }
+        n++;
+    }
+    if (n == 0) {
+        free(values);
+        return ENOENT;
+    }
+    *values_out = values;
+    return 0;
+}
+
+void
+krbprofile_free_values(char **values)
+{
+    if (values == NULL)
+        return;
+    for (size_t i = 0; values[i] != NULL; i++)
+        free(values[i]);
+    free(values);
+}
+
+void
+krbprofile_free(struct krbprofile *p)
+{
+    for (size_t i = 0; i < p->n_entries; i++) {
+        for (size_t j = 0; j < 3; j++)
+            free(p->entries[i].names[j]);
+        free(p->entries[i].value);
+    }
+    free(p->entries);
+    p->entries = NULL;
+    p->n_entries = 0;
+}
+
+static long
+vt_get_values(void *cbdata, const char *const *names, char ***ret_values)
+{
+    int ret = krbprofile_lookup(cbdata, names, ret_values);
+
+    return ret == ENOENT ? PROF_NO_RELATION : ret;
+}
+
+static void
+vt_free_values(void *cbdata, char **values)
+{
+    (void)cbdata;
+    krbprofile_free_values(values);
+}
+
+long
+krbprofile_open(struct krbprofile *p, void **profile_out)
+{
+    struct profile_vtable vt;
+    profile_t profile = NULL;
+    long ret;
+
+    memset(&vt, 0, sizeof(vt));
+    vt.minor_ver = 1;
+    vt.get_values = vt_get_values;
+    vt.free_values = vt_free_values;
+    ret = profile_init_vtable(&vt, p, &profile);
+    if (ret == 0)
+        *profile_out = profile;
+    return ret;
+}

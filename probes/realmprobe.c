@@ -1,0 +1,92 @@
+/* realmprobe: a realm's probes in order; see realmprobe.h. */
+#include "probes/realmprobe.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probes/realmctx.h"
+#include "probes/service.h"
+#include "probes/tgt.h"
+
+/* A tgt result for a failure that happened before any exchange. */
+static int
+record_tgt_failure(const struct conf_realm *conf, struct probe_error error,
+                   const char *why, struct realm_result *res)
+{
+    char *target = service_default_principal(conf->client_principal,
+                                             conf->realm);
+    char *message = why != NULL ? strdup(why) : NULL;
+
+    if (target == NULL) {
+        free(message);
+        return ENOMEM;
+    }
+    return result_add_probe(res, PROBE_TGT, target, 0, 0, error, message);
+}
+
+int
+realmprobe_timed_out(const struct conf_realm *conf, struct realm_result *res)
+{
+    const struct probe_error timeout = { ERR_SPACE_ERRNO, ETIMEDOUT };
+    const char *why = "the probe did not finish before the scrape deadline";
+
+    res->realm = strdup(conf->realm);
+    if (res->realm == NULL)
+        return ENOMEM;
+    if (record_tgt_failure(conf, timeout, why, res) != 0)
+        return ENOMEM;
+    return service_record_skipped(conf, timeout, why, res);
+}
+
+int
+realmprobe_run(const struct conf_realm *conf, double deadline,
+               struct realm_result *res)
+{
+    struct realm_ctx *rc = NULL;
+    krb5_ccache cc = NULL;
+    krb5_principal client = NULL;
+    krb5_error_code ret;
+    int status = 0;
+
+    res->realm = strdup(conf->realm);
+    if (res->realm == NULL)
+        return ENOMEM;
+    ret = realmctx_open(conf, deadline, &rc);
+    if (ret != 0) {
+        char why[256];
+        snprintf(why, sizeof(why), "cannot set up a krb5 context: %s",
+                 strerror(ret > 0 ? ret : EINVAL));
+        status = record_tgt_failure(conf, krb5err_from_krb5(ret), why, res);
+        if (status == 0)
+            status = service_record_skipped(conf, krb5err_from_krb5(ret), why,
+                                            res);
+        goto cleanup;
+    }
+    ret = tgt_probe(rc, res, &cc, &client);
+    if (ret != 0) {
+        /* Without a TGT no service ticket can be asked for; the services
+         * fail with the TGT's error so their series do not vanish. */
+        char why[512];
+        const struct probe_result *tgt;
+        if (res->n_probes == 0 ||
+            res->probes[res->n_probes - 1].kind != PROBE_TGT) {
+            status = ENOMEM;
+            goto cleanup;
+        }
+        tgt = &res->probes[res->n_probes - 1];
+        snprintf(why, sizeof(why), "not attempted: no TGT (%s)",
+                 tgt->message ? tgt->message : "failed");
+        status = service_record_skipped(conf, tgt->error, why, res);
+        goto cleanup;
+    }
+    status = service_probe_all(rc, cc, client, res);
+cleanup:
+    if (cc != NULL)
+        krb5_cc_destroy(rc->ctx, cc);
+    if (client != NULL)
+        krb5_free_principal(rc->ctx, client);
+    realmctx_free(rc);
+    return status;
+}

@@ -1,0 +1,81 @@
+/* result: probe result structs; see result.h. */
+#include "probes/result.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[PROBE_KIND_COUNT] = {
+    [PROBE_DISCOVERY] = "discovery",
+    [PROBE_KDC] = "kdc",
+    [PROBE_TGT] = "tgt",
+    [PROBE_SERVICE] = "service",
+};
+
+const char *
+probe_kind_name(enum probe_kind kind)
+{
+    return (unsigned)kind < PROBE_KIND_COUNT ? kind_names[kind] : "unknown";
+}
+
+int
+result_add_probe(struct realm_result *r, enum probe_kind kind, char *target,
+                 int success, double duration, struct probe_error error,
+                 char *message)
+{
+    struct probe_result *p;
+
+    p = realloc(r->probes, (r->n_probes + 1) * sizeof(*p));
+    if (p == NULL) {
+        free(target);
+        free(message);
+        return ENOMEM;
+    }
+    r->probes = p;
+    p = &r->probes[r->n_probes++];
+    p->kind = kind;
+    p->target = target;
+    p->success = success;
+    p->duration_seconds = duration;
+    p->error = error;
+    p->message = message;
+    return 0;
+}
+
+int
+result_add_service(struct realm_result *r, char *service, char *principal,
+                   int kvno)
+{
+    struct service_info *s;
+
+    s = realloc(r->services, (r->n_services + 1) * sizeof(*s));
+    if (s == NULL) {
+        free(service);
+        free(principal);
+        return ENOMEM;
+    }
+    r->services = s;
+    s = &r->services[r->n_services++];
+    s->service = service;
+    s->principal = principal;
+    s->kvno = kvno;
+    return 0;
+}
+
+void
+result_clear(struct realm_result *r)
+{
+    for (size_t i = 0; i < r->n_probes; i++) {
+        free(r->probes[i].target);
+        free(r->probes[i].message);
+    }
+    for (size_t i = 0; i < r->n_services; i++) {
+        free(r->services[i].service);
+        free(r->services[i].principal);
+    }
+    free(r->probes);
+    free(r->services);
+    free(r->realm);
+    free(r->client_principal);
+    memset(r, 0, sizeof(*r));
+}

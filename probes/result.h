@@ -1,0 +1,59 @@
+/*
+ * result: the plain structs a realm task returns and the exposition writer
+ * reads.  No I/O and no library types here.
+ */
+#ifndef KRB5EXP_RESULT_H
+#define KRB5EXP_RESULT_H
+
+#include <stddef.h>
+
+#include "probes/krb5err.h"
+
+enum probe_kind { PROBE_DISCOVERY, PROBE_KDC, PROBE_TGT, PROBE_SERVICE,
+                  PROBE_KIND_COUNT };
+
+/* Static name of a probe kind as used in the `probe` label. */
+const char *probe_kind_name(enum probe_kind kind);
+
+/* One probe's outcome. */
+struct probe_result {
+    enum probe_kind kind;
+    char *target;             /* owned: principal, service principal, ... */
+    int success;              /* 1 or 0 */
+    double duration_seconds;
+    struct probe_error error; /* code 0 when success */
+    char *message;            /* owned or NULL: library's text of the error */
+};
+
+/* What a service probe found out about one configured service. */
+struct service_info {
+    char *service;            /* owned: as configured */
+    char *principal;          /* owned: as issued, with realm; NULL if none */
+    int kvno;                 /* -1 when unknown */
+};
+
+struct realm_result {
+    char *realm;              /* owned */
+    struct probe_result *probes;   /* owned array of n_probes */
+    size_t n_probes;
+    struct service_info *services; /* owned array of n_services */
+    size_t n_services;
+    char *client_principal;   /* owned or NULL */
+    int has_password_expiry;
+    double password_expiry;   /* unix time, when has_password_expiry */
+};
+
+/* Append a probe result to r; takes ownership of target and message even on
+ * failure.  Returns 0, or ENOMEM. */
+int result_add_probe(struct realm_result *r, enum probe_kind kind,
+                     char *target, int success, double duration,
+                     struct probe_error error, char *message);
+
+/* Append a service info entry; takes ownership of the strings. */
+int result_add_service(struct realm_result *r, char *service,
+                       char *principal, int kvno);
+
+/* Free everything r owns (not r itself) and zero it. */
+void result_clear(struct realm_result *r);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * service: the TGS exchange for each configured service principal, using
+ * the TGT the tgt probe left in the probe's MEMORY ccache.
+ */
+#ifndef KRB5EXP_SERVICE_H
+#define KRB5EXP_SERVICE_H
+
+#include <krb5/krb5.h>
+
+#include "probes/realmctx.h"
+#include "probes/result.h"
+
+/*
+ * Request a ticket for every configured service and append one service
+ * probe result and one service_info per service to res.  Returns 0, or
+ * ENOMEM when a result could not be recorded.
+ */
+int service_probe_all(struct realm_ctx *rc, krb5_ccache cc,
+                      krb5_principal client, struct realm_result *res);
+
+/*
+ * Record every configured service as failed with `error` without contacting
+ * anything: used when there is no TGT to ask with, or no time left.  The
+ * target is the service as configured with "@REALM" appended when it has no
+ * realm.  Pure.  Returns 0 or ENOMEM.
+ */
+int service_record_skipped(const struct conf_realm *conf,
+                           struct probe_error error, const char *why,
+                           struct realm_result *res);
+
+/* "name@REALM" unless name already names a realm; caller frees. */
+char *service_default_principal(const char *name, const char *realm);
+
+#endif

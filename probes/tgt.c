@@ -1,0 +1,160 @@
+/* tgt: AS exchange for the monitoring principal; see tgt.h. */
+#include "probes/tgt.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probes/deadline.h"
+
+int
+tgt_read_password(const char *path, char *buf, size_t buf_len)
+{
+    FILE *f;
+    size_t n;
+    int ret = 0;
+
+    f = fopen(path, "re");
+    if (f == NULL)
+        return errno;
+    if (fgets(buf, (int)buf_len, f) == NULL) {
+        ret = ferror(f) ? EIO : ENODATA;
+        goto cleanup;
+    }
+    n = strcspn(buf, "\r\n");
+    if (buf[n] == '\0' && n + 1 == buf_len) {
+        ret = ENAMETOOLONG;   /* the line did not fit */
+        goto cleanup;
+    }
+    buf[n] = '\0';
+cleanup:
+    if (ret != 0)
+        explicit_bzero(buf, buf_len);
+    fclose(f);
+    return ret;
+}
+
+struct expiry {
+    int has;
+    krb5_timestamp password_expiration;
+};
+
+static void KRB5_CALLCONV
+on_expire(krb5_context ctx, void *data, krb5_timestamp password_expiration,
+          krb5_timestamp account_expiration, krb5_boolean is_last_req)
+{
+    struct expiry *e = data;
+
+    (void)ctx;
+    (void)account_expiration;
+    (void)is_last_req;
+    if (password_expiration != 0) {
+        e->has = 1;
+        e->password_expiration = password_expiration;
+    }
+}
+
+/* Run the AS exchange itself.  Secrets stay in this function. */
+static krb5_error_code
+get_initial(struct realm_ctx *rc, krb5_principal client,
+            krb5_get_init_creds_opt *opts, krb5_creds *creds)
+{
+    const struct conf_realm *c = rc->conf;
+    krb5_keytab kt = NULL;
+    krb5_error_code ret;
+    char password[1024];
+    int err;
+
+    if (c->keytab != NULL) {
+        char name[4200];
+        snprintf(name, sizeof(name), "FILE:%s", c->keytab);
+        ret = krb5_kt_resolve(rc->ctx, name, &kt);
+        if (ret != 0)
+            return ret;
+        ret = krb5_get_init_creds_keytab(rc->ctx, creds, client, kt, 0, NULL,
+                                         opts);
+        krb5_kt_close(rc->ctx, kt);
+        return ret;
+    }
+    err = tgt_read_password(c->password_file, password, sizeof(password));
+    if (err != 0) {
+        krb5_set_error_message(rc->ctx, err,
+                               "cannot read password file \"%s\": %s",
+                               c->password_file, strerror(err));
+        return err;
+    }
+    ret = krb5_get_init_creds_password(rc->ctx, creds, client, password, NULL,
+                                       NULL, 0, NULL, opts);
+    explicit_bzero(password, sizeof(password));
+    return ret;
+}
+
+krb5_error_code
+tgt_probe(struct realm_ctx *rc, struct realm_result *res,
+          krb5_ccache *ccache_out, krb5_principal *client_out)
+{
+    krb5_get_init_creds_opt *opts = NULL;
+    krb5_principal client = NULL;
+    krb5_ccache cc = NULL;
+    krb5_creds creds;
+    struct expiry expiry = { 0, 0 };
+    char *target = NULL, *message = NULL;
+    double start = deadline_now();
+    krb5_error_code ret;
+
+    memset(&creds, 0, sizeof(creds));
+    ret = krb5_parse_name(rc->ctx, rc->conf->client_principal, &client);
+    if (ret == 0)
+        ret = krb5_unparse_name(rc->ctx, client, &target);
+    if (ret == 0)
+        ret = krb5_cc_new_unique(rc->ctx, "MEMORY", NULL, &cc);
+    if (ret == 0)
+        ret = krb5_get_init_creds_opt_alloc(rc->ctx, &opts);
+    if (ret == 0)
+        ret = krb5_get_init_creds_opt_set_expire_callback(rc->ctx, opts,
+                                                          on_expire, &expiry);
+    if (ret == 0)
+        ret = krb5_get_init_creds_opt_set_out_ccache(rc->ctx, opts, cc);
+    if (ret == 0)
+        ret = get_initial(rc, client, opts, &creds);
+
+    /* The result's target is the principal as parsed, with its realm, or the
+     * configured text when it does not even parse. */
+    if (ret != 0)
+        message = realmctx_message(rc, ret);
+    if (result_add_probe(res, PROBE_TGT,
+                         strdup(target ? target : rc->conf->client_principal),
+                         ret == 0, deadline_now() - start,
+                         krb5err_from_krb5(ret), message) != 0 ||
+        res->probes[res->n_probes - 1].target == NULL) {
+        ret = ret ? ret : ENOMEM;
+        goto cleanup;
+    }
+    if (target != NULL) {
+        res->client_principal = strdup(target);
+        if (res->client_principal == NULL) {
+            ret = ret ? ret : ENOMEM;
+            goto cleanup;
+        }
+    }
+    if (expiry.has) {
+        res->has_password_expiry = 1;
+        res->password_expiry = (double)(uint32_t)expiry.password_expiration;
+    }
+    if (ret != 0)
+        goto cleanup;
+    *ccache_out = cc;
+    *client_out = client;
+    cc = NULL;
+    client = NULL;
+cleanup:
+    krb5_free_cred_contents(rc->ctx, &creds);
+    krb5_get_init_creds_opt_free(rc->ctx, opts);
+    if (cc != NULL)
+        krb5_cc_destroy(rc->ctx, cc);
+    krb5_free_principal(rc->ctx, client);
+    krb5_free_unparsed_name(rc->ctx, target);
+    return ret;
+}

@@ -1,0 +1,31 @@
+/*
+ * tgt: the AS exchange for the realm's monitoring principal, with a keytab
+ * or a password file, into a MEMORY ccache unique to the probe.
+ */
+#ifndef KRB5EXP_TGT_H
+#define KRB5EXP_TGT_H
+
+#include <krb5/krb5.h>
+
+#include "probes/realmctx.h"
+#include "probes/result.h"
+
+/*
+ * Acquire a TGT and append the tgt probe result to res (and the password
+ * expiry when the KDC reports one).  On success returns 0 and sets
+ * *ccache_out and *client_out, which the caller releases with
+ * krb5_cc_destroy() and krb5_free_principal().  Returns the krb5 error code
+ * of the failure otherwise (already recorded in res); ENOMEM when even that
+ * could not be recorded.
+ */
+krb5_error_code tgt_probe(struct realm_ctx *rc, struct realm_result *res,
+                          krb5_ccache *ccache_out,
+                          krb5_principal *client_out);
+
+/*
+ * Read the first line of a password file into buf (without its newline).
+ * Returns 0, or an errno value.  Pure I/O helper, exposed for tests.
+ */
+int tgt_read_password(const char *path, char *buf, size_t buf_len);
+
+#endif

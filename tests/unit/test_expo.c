@@ -1,0 +1,263 @@
+/* Unit tests for exporter/expo: escaping, values, families, golden text. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <krb5/krb5.h>
+
+#include "exporter/expo.h"
+
+struct escape_case {
+    const char *input;
+    const char *label;
+    const char *help;
+    const char *why;
+};
+
+static const struct escape_case escape_cases[] = {
+    { "plain", "plain", "plain", "nothing to escape" },
+    { "", "", "", "empty" },
+    { "a\"b", "a\\\"b", "a\"b", "quote: only labels escape it" },
+    { "a\\b", "a\\\\b", "a\\\\b", "backslash" },
+    { "a\nb", "a\\nb", "a\\nb", "newline" },
+    { "\\\"\n", "\\\\\\\"\\n", "\\\\\"\\n", "all three in a row" },
+    { "end\\", "end\\\\", "end\\\\", "trailing backslash" },
+    { "tab\there", "tab\there", "tab\there", "tab stays" },
+    { "HTTP/www.example.com@EXAMPLE.COM", "HTTP/www.example.com@EXAMPLE.COM",
+      "HTTP/www.example.com@EXAMPLE.COM", "principal" },
+    { "caf\xc3\xa9", "caf\xc3\xa9", "caf\xc3\xa9", "UTF-8 passes through" },
+};
+
+static void
+escaping(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(escape_cases) / sizeof(escape_cases[0]);
+         i++) {
+        const struct escape_case *c = &escape_cases[i];
+        struct sbuf b;
+        char *text;
+
+        print_message("case: %s\n", c->why);
+        sbuf_init(&b);
+        expo_escape_label(&b, c->input);
+        text = sbuf_take(&b, NULL);
+        assert_string_equal(text, c->label);
+        free(text);
+        sbuf_init(&b);
+        expo_escape_help(&b, c->input);
+        text = sbuf_take(&b, NULL);
+        assert_string_equal(text, c->help);
+        free(text);
+    }
+}
+
+struct value_case {
+    double v;
+    const char *text;
+};
+
+static void
+values(void **state)
+{
+    const struct value_case cases[] = {
+        { 0, "0" },           { 1, "1" },         { -1765328366, "-1765328366" },
+        { 0.25, "0.25" },     { 1.5e9, "1500000000" },
+        { 0.1, "0.1" },       { 1e-7, "9.9999999999999995e-08" },
+        { NAN, "NaN" },       { INFINITY, "+Inf" }, { -INFINITY, "-Inf" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[40];
+        expo_format_value(buf, cases[i].v);
+        if (!isnan(cases[i].v) && !isinf(cases[i].v))
+            assert_true(strtod(buf, NULL) == cases[i].v);
+        if (cases[i].v == 1e-7) {
+            /* Either spelling is exact; just require a round trip. */
+            continue;
+        }
+        assert_string_equal(buf, cases[i].text);
+    }
+}
+
+/* A realm with a good tgt, one good and one failed service. */
+static void
+fill_snapshot(struct realm_result *r, struct error_count *e,
+              struct expo_build_info *b, struct expo_snapshot *s)
+{
+    memset(r, 0, sizeof(*r));
+    r->realm = strdup("EXAMPLE.COM");
+    r->client_principal = strdup("krbmon@EXAMPLE.COM");
+    result_add_probe(r, PROBE_TGT, strdup("krbmon@EXAMPLE.COM"), 1, 0.5,
+                     (struct probe_error){ ERR_SPACE_KRB5, 0 }, NULL);
+    result_add_probe(r, PROBE_SERVICE, strdup("HTTP/www.example.com@EXAMPLE.COM"),
+                     1, 0.25, (struct probe_error){ ERR_SPACE_KRB5, 0 }, NULL);
+    result_add_probe(r, PROBE_SERVICE, strdup("host/\"odd\"\\name@EXAMPLE.COM"),
+                     0, 0.125,
+                     (struct probe_error){ ERR_SPACE_KRB5,
+                                           KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN },
+                     strdup("Server not found"));
+    result_add_service(r, strdup("HTTP/www.example.com"),
+                       strdup("HTTP/www.example.com@EXAMPLE.COM"), 3);
+    result_add_service(r, strdup("host/\"odd\"\\name"),
+                       strdup("host/\"odd\"\\name@EXAMPLE.COM"), -1);
+    r->has_password_expiry = 1;
+    r->password_expiry = 1800000000;
+    e->realm = (char *)(uintptr_t) "EXAMPLE.COM";
+    e->kind = PROBE_SERVICE;
+    e->error = (struct probe_error){ ERR_SPACE_KRB5,
+                                     KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN };
+    e->count = 7;
+    b->version = "1.2.3";
+    b->krb5_version = "1.20.1";
+    b->cares_version = "1.18.1";
+    b->microhttpd_version = "0.9.75";
+    memset(s, 0, sizeof(*s));
+    s->realms = r;
+    s->n_realms = 1;
+    s->errors = e;
+    s->n_errors = 1;
+    s->build = b;
+    s->scrape_duration = 0.75;
+}
+
+static const char golden[] =
+    "# HELP krb5_probe_success 1 if the probe succeeded in this scrape, 0 if it failed.\n"
+    "# TYPE krb5_probe_success gauge\n"
+    "krb5_probe_success{realm=\"EXAMPLE.COM\",probe=\"tgt\",target=\"krbmon@EXAMPLE.COM\"} 1\n"
+    "krb5_probe_success{realm=\"EXAMPLE.COM\",probe=\"service\",target=\"HTTP/www.example.com@EXAMPLE.COM\"} 1\n"
+    "krb5_probe_success{realm=\"EXAMPLE.COM\",probe=\"service\",target=\"host/\\\"odd\\\"\\\\name@EXAMPLE.COM\"} 0\n"
+    "# HELP krb5_probe_duration_seconds How long the probe took in this scrape, in seconds.\n"
+    "# TYPE krb5_probe_duration_seconds gauge\n"
+    "krb5_probe_duration_seconds{realm=\"EXAMPLE.COM\",probe=\"tgt\",target=\"krbmon@EXAMPLE.COM\"} 0.5\n"
+    "krb5_probe_duration_seconds{realm=\"EXAMPLE.COM\",probe=\"service\",target=\"HTTP/www.example.com@EXAMPLE.COM\"} 0.25\n"
+    "krb5_probe_duration_seconds{realm=\"EXAMPLE.COM\",probe=\"service\",target=\"host/\\\"odd\\\"\\\\name@EXAMPLE.COM\"} 0.125\n"
+    "# HELP krb5_probe_error 1 for each probe failing in this scrape, with its error code and symbolic name.\n"
+    "# TYPE krb5_probe_error gauge\n"
+    "krb5_probe_error{realm=\"EXAMPLE.COM\",probe=\"service\",target=\"host/\\\"odd\\\"\\\\name@EXAMPLE.COM\",code=\"-1765328377\",name=\"KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN\"} 1\n"
+    "# HELP krb5_probe_errors_total Failed probes since the exporter started, by error.\n"
+    "# TYPE krb5_probe_errors_total counter\n"
+    "krb5_probe_errors_total{realm=\"EXAMPLE.COM\",probe=\"service\",code=\"-1765328377\",name=\"KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN\"} 7\n"
+    "# HELP krb5_service_principal_info Maps each configured service to the principal actually used.\n"
+    "# TYPE krb5_service_principal_info gauge\n"
+    "krb5_service_principal_info{realm=\"EXAMPLE.COM\",service=\"HTTP/www.example.com\",principal=\"HTTP/www.example.com@EXAMPLE.COM\"} 1\n"
+    "krb5_service_principal_info{realm=\"EXAMPLE.COM\",service=\"host/\\\"odd\\\"\\\\name\",principal=\"host/\\\"odd\\\"\\\\name@EXAMPLE.COM\"} 1\n"
+    "# HELP krb5_service_ticket_kvno Key version number of the service ticket issued in this scrape.\n"
+    "# TYPE krb5_service_ticket_kvno gauge\n"
+    "krb5_service_ticket_kvno{realm=\"EXAMPLE.COM\",principal=\"HTTP/www.example.com@EXAMPLE.COM\"} 3\n"
+    "# HELP krb5_password_expiry_timestamp_seconds When the monitoring client's password expires, as reported by the KDC, in seconds since the epoch.\n"
+    "# TYPE krb5_password_expiry_timestamp_seconds gauge\n"
+    "krb5_password_expiry_timestamp_seconds{realm=\"EXAMPLE.COM\",principal=\"krbmon@EXAMPLE.COM\"} 1800000000\n"
+    "# HELP krb5_exporter_build_info Versions of the exporter and of the libraries it runs on.\n"
+    "# TYPE krb5_exporter_build_info gauge\n"
+    "krb5_exporter_build_info{version=\"1.2.3\",krb5_version=\"1.20.1\",cares_version=\"1.18.1\",microhttpd_version=\"0.9.75\"} 1\n"
+    "# HELP krb5_exporter_scrape_duration_seconds How long the whole scrape took, in seconds.\n"
+    "# TYPE krb5_exporter_scrape_duration_seconds gauge\n"
+    "krb5_exporter_scrape_duration_seconds 0.75\n";
+
+static void
+golden_exposition(void **state)
+{
+    struct realm_result r;
+    struct error_count e;
+    struct expo_build_info b;
+    struct expo_snapshot s;
+    struct sbuf out;
+    char *text;
+
+    (void)state;
+    fill_snapshot(&r, &e, &b, &s);
+    sbuf_init(&out);
+    expo_write(&out, &s);
+    text = sbuf_take(&out, NULL);
+    assert_non_null(text);
+    assert_string_equal(text, golden);
+    free(text);
+    result_clear(&r);
+}
+
+/* Every family's samples follow its TYPE line without another family's
+ * lines in between, and each family is declared once. */
+static void
+families_are_contiguous(void **state)
+{
+    struct realm_result r[2];
+    struct error_count e;
+    struct expo_build_info b;
+    struct expo_snapshot s;
+    struct sbuf out;
+    char *text, *line, *save = NULL;
+    char seen[32][64];
+    size_t n_seen = 0;
+    char current[64] = "";
+
+    (void)state;
+    fill_snapshot(&r[0], &e, &b, &s);
+    fill_snapshot(&r[1], &e, &b, &s);
+    free(r[1].realm);
+    r[1].realm = strdup("OTHER.ORG");
+    s.realms = r;
+    s.n_realms = 2;
+    sbuf_init(&out);
+    expo_write(&out, &s);
+    text = sbuf_take(&out, NULL);
+    for (line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        char name[64];
+        size_t n;
+        if (strncmp(line, "# TYPE ", 7) == 0) {
+            n = strcspn(line + 7, " ");
+            snprintf(current, sizeof(current), "%.*s", (int)n, line + 7);
+            for (size_t i = 0; i < n_seen; i++)
+                assert_string_not_equal(seen[i], current);
+            snprintf(seen[n_seen++], sizeof(seen[0]), "%s", current);
+            continue;
+        }
+        if (line[0] == '#')
+            continue;
+        n = strcspn(line, "{ ");
+        snprintf(name, sizeof(name), "%.*s", (int)n, line);
+        assert_string_equal(name, current);
+    }
+    assert_int_equal(n_seen, 9);
+    free(text);
+    result_clear(&r[0]);
+    result_clear(&r[1]);
+}
+
+static void
+empty_families_are_left_out(void **state)
+{
+    struct expo_snapshot s;
+    struct sbuf out;
+    char *text;
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    sbuf_init(&out);
+    expo_write(&out, &s);
+    text = sbuf_take(&out, NULL);
+    assert_string_equal(text, "");
+    free(text);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(escaping),
+        cmocka_unit_test(values),
+        cmocka_unit_test(golden_exposition),
+        cmocka_unit_test(families_are_contiguous),
+        cmocka_unit_test(empty_families_are_left_out),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
