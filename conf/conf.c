@@ -22,6 +22,9 @@
 #define DEFAULT_KDC_PORT 88
 #define DEFAULT_TIMEOUT 5.0
 #define MAX_TIMEOUT 300.0
+#define DEFAULT_CLOCKSKEW 300.0
+#define MAX_CLOCKSKEW 86400.0
+#define MAX_DNS_TIMEOUT 60.0
 #define MAX_CONF_SIZE (1024 * 1024)
 
 /* State of one load: where messages go and whether anything went wrong. */
@@ -485,8 +488,8 @@ static void apply_kdcs(struct ctx *c, const config_setting_t *s,
 
     if (n == 0) {
         report(c, s, where, "\"kdcs\" is empty: list at least one KDC, e.g. "
-               "kdcs = ( \"kdc1.example.com\" ); (finding KDCs through DNS "
-               "is not supported yet)");
+               "kdcs = ( \"kdc1.example.com\" ); or leave \"kdcs\" out to "
+               "find the KDCs through DNS");
         return;
     }
     r->kdcs = calloc(n, sizeof(*r->kdcs));
@@ -558,17 +561,35 @@ static void apply_canonicalize(struct ctx *c, const config_setting_t *s,
     report(c, s, where, "canonicalize \"%s\" is not one of: %s", v, known);
 }
 
+/* The value of a number setting, whichever of libconfig's types it has. */
+static double number_value(const config_setting_t *s)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT: return config_setting_get_int(s);
+    case CONFIG_TYPE_INT64: return (double)config_setting_get_int64(s);
+    default: return config_setting_get_float(s);
+    }
+}
+
+static void apply_clockskew(struct ctx *c, const config_setting_t *s,
+                            const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    double v = number_value(s);
+
+    if (v > 0 && v <= MAX_CLOCKSKEW)
+        r->clockskew = v;
+    else
+        report(c, s, where, "clockskew %g is out of range: expected seconds "
+               "above 0 and at most %g, e.g. 300", v, MAX_CLOCKSKEW);
+}
+
 static void apply_timeout(struct ctx *c, const config_setting_t *s,
                           const char *where, void *obj)
 {
     struct conf_realm *r = obj;
-    double v;
+    double v = number_value(s);
 
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT: v = config_setting_get_int(s); break;
-    case CONFIG_TYPE_INT64: v = (double)config_setting_get_int64(s); break;
-    default: v = config_setting_get_float(s); break;
-    }
     if (v > 0 && v <= MAX_TIMEOUT)
         r->timeout = v;
     else
@@ -647,15 +668,15 @@ static const struct key realm_keys[] = {
       "missing \"realm\": the realm name, e.g. realm = \"EXAMPLE.COM\";",
       apply_realm_name },
     { "kdcs", T_SEQ, "a list of strings such as ( \"kdc1.example.com:88\" )",
-      "missing \"kdcs\": list at least one KDC, e.g. kdcs = ( "
-      "\"kdc1.example.com\" ); (finding KDCs through DNS is not supported "
-      "yet)", apply_kdcs },
+      NULL, apply_kdcs },
     { "transport", T_STRING, "one of the strings \"udp\", \"tcp\", \"both\"",
       NULL, apply_transport },
     { "canonicalize", T_STRING, "one of the strings \"none\", \"forward\", "
       "\"reverse\"", NULL, apply_canonicalize },
     { "timeout", T_NUMBER, "a number of seconds, e.g. 5 or 2.5", NULL,
       apply_timeout },
+    { "clockskew", T_NUMBER, "a number of seconds, e.g. 300", NULL,
+      apply_clockskew },
     { "client", T_GROUP, "a group such as { principal = \"...\"; "
       "keytab = \"...\"; }", "missing \"client\" group, e.g. client = { "
       "principal = \"krbmon@EXAMPLE.COM\"; keytab = "
@@ -675,6 +696,7 @@ static void load_realm(struct ctx *c, const config_setting_t *g, unsigned idx,
     r->transport = TRANSPORT_UDP;
     r->canonicalize = CANON_NONE;
     r->timeout = DEFAULT_TIMEOUT;
+    r->clockskew = DEFAULT_CLOCKSKEW;
     r->line = (int)config_setting_source_line(g);
 
     /* Name the realm in every message about it, even those about keys
@@ -729,7 +751,127 @@ static void apply_realms(struct ctx *c, const config_setting_t *s,
     }
 }
 
+/* ---- the dns group: each apply() gets the struct conf_dns. ---- */
+
+/* Is v a numeric address with an optional port, as c-ares takes it:
+ * "IPV4", "IPV4:PORT", "IPV6" or "[IPV6]:PORT"? */
+static int dns_server_ok(const char *v)
+{
+    char host[64];
+    const char *port = NULL, *end;
+    unsigned char buf[sizeof(struct in6_addr)];
+    size_t n;
+
+    if (v[0] == '[') {
+        end = strchr(v, ']');
+        if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+            return 0;
+        n = (size_t)(end - v - 1);
+        if (n >= sizeof(host))
+            return 0;
+        memcpy(host, v + 1, n);
+        host[n] = '\0';
+        if (end[1] == ':')
+            port = end + 2;
+        if (inet_pton(AF_INET6, host, buf) != 1)
+            return 0;
+    } else if (inet_pton(AF_INET6, v, buf) == 1) {
+        return 1;
+    } else {
+        end = strchr(v, ':');
+        n = end ? (size_t)(end - v) : strlen(v);
+        if (n >= sizeof(host))
+            return 0;
+        memcpy(host, v, n);
+        host[n] = '\0';
+        if (end != NULL)
+            port = end + 1;
+        if (inet_pton(AF_INET, host, buf) != 1)
+            return 0;
+    }
+    if (port != NULL) {
+        char *stop;
+        long p;
+        errno = 0;
+        p = strtol(port, &stop, 10);
+        if (*port == '\0' || *stop != '\0' || errno != 0 || p < 1 || p > 65535)
+            return 0;
+    }
+    return 1;
+}
+
+static void apply_dns_servers(struct ctx *c, const config_setting_t *s,
+                              const char *where, void *obj)
+{
+    struct conf_dns *d = obj;
+    unsigned n = (unsigned)config_setting_length(s);
+
+    if (n == 0) {
+        report(c, s, where, "\"servers\" is empty: list name servers such "
+               "as ( \"127.0.0.1:53\" ), or leave \"servers\" out to use "
+               "the system's resolver configuration");
+        return;
+    }
+    d->servers = calloc(n, sizeof(*d->servers));
+    if (d->servers == NULL) {
+        report(c, s, where, "out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, i);
+        const char *v;
+
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            report(c, e, where, "\"servers\" entries must be strings such as "
+                   "\"127.0.0.1:53\", not %s",
+                   type_name(config_setting_type(e)));
+            continue;
+        }
+        v = config_setting_get_string(e);
+        if (!dns_server_ok(v)) {
+            report(c, e, where, "server \"%s\" is not an IP address with an "
+                   "optional port, e.g. \"127.0.0.1:5353\" or \"[::1]:53\"",
+                   v);
+            continue;
+        }
+        d->servers[d->n_servers] = copy(c, e, v);
+        if (d->servers[d->n_servers] != NULL)
+            d->n_servers++;
+    }
+}
+
+static void apply_dns_timeout(struct ctx *c, const config_setting_t *s,
+                              const char *where, void *obj)
+{
+    struct conf_dns *d = obj;
+    double v = number_value(s);
+
+    if (v > 0 && v <= MAX_DNS_TIMEOUT)
+        d->timeout = v;
+    else
+        report(c, s, where, "timeout %g is out of range: expected seconds "
+               "above 0 and at most %g, e.g. 2", v, MAX_DNS_TIMEOUT);
+}
+
+static const struct key dns_keys[] = {
+    { "servers", T_SEQ, "a list of strings such as ( \"127.0.0.1:53\" )",
+      NULL, apply_dns_servers },
+    { "timeout", T_NUMBER, "a number of seconds, e.g. 2", NULL,
+      apply_dns_timeout },
+};
+
+static void apply_dns(struct ctx *c, const config_setting_t *s,
+                      const char *where, void *obj)
+{
+    struct conf *conf = obj;
+
+    (void)where;
+    walk_group(c, s, dns_keys, N_OF(dns_keys), "dns", &conf->dns);
+}
+
 static const struct key top_keys[] = {
+    { "dns", T_GROUP, "a group such as { servers = ( \"127.0.0.1:53\" ); }",
+      NULL, apply_dns },
     { "realms", T_SEQ, "a list of realm groups: realms = ( { realm = "
       "\"EXAMPLE.COM\"; ... } );", "no \"realms\" list: configure at least "
       "one realm, e.g. realms = ( { realm = \"EXAMPLE.COM\"; ... } );",
@@ -894,6 +1036,9 @@ void conf_free(struct conf *conf)
     for (size_t i = 0; i < conf->n_realms; i++)
         realm_free(&conf->realms[i]);
     free(conf->realms);
+    for (size_t i = 0; i < conf->dns.n_servers; i++)
+        free(conf->dns.servers[i]);
+    free(conf->dns.servers);
     free(conf->path);
     free(conf);
 }

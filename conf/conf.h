@@ -19,11 +19,13 @@ struct conf_kdc {
 
 struct conf_realm {
     char *realm;              /* owned */
-    struct conf_kdc *kdcs;    /* owned array of n_kdcs */
+    struct conf_kdc *kdcs;    /* owned array of n_kdcs; none: DNS discovery */
     size_t n_kdcs;
     enum conf_transport transport;   /* default TRANSPORT_UDP */
     enum conf_canon canonicalize;    /* default CANON_NONE */
     double timeout;           /* seconds, default 5.0, (0, 300] */
+    double clockskew;         /* seconds of clock difference tolerated,
+                                 default 300 as in MIT krb5 */
     char *client_principal;   /* owned, as written in the config */
     char *keytab;             /* owned or NULL; exactly one of keytab and */
     char *password_file;      /* password_file is set */
@@ -32,8 +34,18 @@ struct conf_realm {
     int line;                 /* line of the realm's group in the file */
 };
 
+/* How DNS is asked: the top-level `dns` group. */
+struct conf_dns {
+    char **servers;           /* owned array of n_servers owned strings,
+                                 "IP", "IP:PORT" or "[IPV6]:PORT"; none:
+                                 the system's resolver configuration */
+    size_t n_servers;
+    double timeout;           /* seconds per try; 0: the default */
+};
+
 struct conf {
     char *path;               /* owned; the name used in messages */
+    struct conf_dns dns;
     struct conf_realm *realms;  /* owned array of n_realms */
     size_t n_realms;
 };

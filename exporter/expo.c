@@ -223,6 +223,49 @@ write_service_families(struct sbuf *out, const struct expo_snapshot *s)
 }
 
 static void
+write_kdc_families(struct sbuf *out, const struct expo_snapshot *s)
+{
+    static const char *const disc_names[] = { "realm", "source", NULL };
+    static const char *const skew_names[] = { "realm", "target", NULL };
+    int any_disc = 0, any_skew = 0;
+
+    for (size_t i = 0; i < s->n_realms; i++) {
+        any_disc |= s->realms[i].has_discovered;
+        for (size_t j = 0; j < s->realms[i].n_kdcs; j++)
+            any_skew |= s->realms[i].kdcs[j].has_skew;
+    }
+    if (any_disc) {
+        family(out, "krb5_kdc_discovered", "gauge",
+               "Number of KDC endpoints found for the realm, by source "
+               "(config, dns_uri or dns_srv).");
+        for (size_t i = 0; i < s->n_realms; i++) {
+            const struct realm_result *r = &s->realms[i];
+            if (!r->has_discovered)
+                continue;
+            const char *v[] = { r->realm, r->discovered.source };
+            sample(out, "krb5_kdc_discovered", disc_names, v,
+                   (double)r->discovered.count);
+        }
+    }
+    if (any_skew) {
+        family(out, "krb5_kdc_clock_skew_seconds", "gauge",
+               "The KDC's clock minus the exporter's, read from the KDC's "
+               "reply, in seconds.");
+        for (size_t i = 0; i < s->n_realms; i++) {
+            const struct realm_result *r = &s->realms[i];
+            for (size_t j = 0; j < r->n_kdcs; j++) {
+                const struct kdc_info *k = &r->kdcs[j];
+                if (!k->has_skew)
+                    continue;
+                const char *v[] = { r->realm, k->target };
+                sample(out, "krb5_kdc_clock_skew_seconds", skew_names, v,
+                       k->skew_seconds);
+            }
+        }
+    }
+}
+
+static void
 write_password_expiry(struct sbuf *out, const struct expo_snapshot *s)
 {
     static const char *const names[] = { "realm", "principal", NULL };
@@ -272,6 +315,7 @@ expo_write(struct sbuf *out, const struct expo_snapshot *s)
 {
     write_probe_families(out, s);
     write_error_totals(out, s);
+    write_kdc_families(out, s);
     write_service_families(out, s);
     write_password_expiry(out, s);
     write_self(out, s);

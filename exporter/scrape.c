@@ -15,6 +15,7 @@
 struct task {
     struct run *run;                  /* the scrape this task belongs to */
     const struct conf_realm *conf;    /* borrowed */
+    const struct conf_dns *dns;       /* borrowed */
     double deadline;
     int done;                         /* under run->lock */
     struct realm_result result;       /* written by the task until done */
@@ -58,7 +59,7 @@ task_main(void *arg)
     struct realm_result res;
 
     memset(&res, 0, sizeof(res));
-    if (realmprobe_run(t->conf, t->deadline, &res) != 0)
+    if (realmprobe_run(t->conf, t->dns, t->deadline, &res) != 0)
         log_error("realm=%s: out of memory recording probe results",
                   t->conf->realm);
     pthread_mutex_lock(&t->run->lock);
@@ -134,6 +135,7 @@ scrape_run(const struct conf *conf, double budget_seconds,
             scrape_deadline = d;
         t->run = run;
         t->conf = &conf->realms[i];
+        t->dns = &conf->dns;
         t->deadline = d;
         pthread_mutex_lock(&run->lock);
         run->refs++;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "probes/deadline.h"
@@ -28,6 +29,9 @@ struct conn {
     size_t len_off;
     unsigned char *in;        /* owned: reply being read */
     size_t in_len, in_off;
+    int any_reply;            /* take any bytes as the reply */
+    int replied;
+    double started, ended, wall_received;
 };
 
 int
@@ -43,6 +47,7 @@ kdcio_looks_like_reply(const unsigned char *buf, size_t len)
 static void
 conn_fail(struct conn *c, int err)
 {
+    c->ended = deadline_now();
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
@@ -57,6 +62,7 @@ conn_start(struct conn *c, const unsigned char *msg, size_t msg_len)
     const struct kdcio_endpoint *ep = c->ep;
     int type = ep->proto == KDCIO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 
+    c->started = deadline_now();
     c->fd = socket(ep->addr.addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
                    0);
     if (c->fd < 0) {
@@ -106,7 +112,7 @@ udp_read(struct conn *c)
             conn_fail(c, errno);
         return 0;
     }
-    if (!kdcio_looks_like_reply(buf, (size_t)n))
+    if (!c->any_reply && !kdcio_looks_like_reply(buf, (size_t)n))
         return 0;             /* not Kerberos: keep waiting */
     c->in = malloc((size_t)n);
     if (c->in == NULL) {
@@ -190,11 +196,51 @@ tcp_step(struct conn *c, short revents)
     c->in_off += (size_t)n;
     if (c->in_off < c->in_len)
         return 0;
-    if (!kdcio_looks_like_reply(c->in, c->in_len)) {
+    if (!c->any_reply && !kdcio_looks_like_reply(c->in, c->in_len)) {
         conn_fail(c, EBADMSG);
         return 0;
     }
     return 1;
+}
+
+/* Advance connection c after poll() said revents; note a finished reply. */
+static int
+conn_step(struct conn *c, short revents)
+{
+    int done = c->ep->proto == KDCIO_UDP ? udp_read(c) : tcp_step(c, revents);
+
+    if (done) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        c->wall_received = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+        c->ended = deadline_now();
+        c->replied = 1;
+        close(c->fd);
+        c->fd = -1;
+    }
+    return done;
+}
+
+/* Fill pfds for every connection still waiting; returns how many. */
+static nfds_t
+poll_set(struct conn *conns, size_t n, struct pollfd *pfds, size_t *pidx)
+{
+    nfds_t nfds = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        struct conn *c = &conns[i];
+        if (c->fd < 0 || c->replied || c->state == CONN_FAILED ||
+            c->state == CONN_IDLE)
+            continue;
+        pfds[nfds].fd = c->fd;
+        pfds[nfds].events = c->state == CONN_CONNECTING ||
+                                    c->state == CONN_SENDING
+                                ? POLLOUT
+                                : POLLIN;
+        pfds[nfds].revents = 0;
+        pidx[nfds++] = i;
+    }
+    return nfds;
 }
 
 static void
@@ -259,18 +305,7 @@ kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
         }
         if (live == 0)
             break;            /* every endpoint failed */
-        for (size_t i = 0; i < started; i++) {
-            struct conn *c = &conns[i];
-            if (c->state == CONN_FAILED)
-                continue;
-            pfds[nfds].fd = c->fd;
-            pfds[nfds].events = c->state == CONN_CONNECTING ||
-                                        c->state == CONN_SENDING
-                                    ? POLLOUT
-                                    : POLLIN;
-            pfds[nfds].revents = 0;
-            pidx[nfds++] = i;
-        }
+        nfds = poll_set(conns, started, pfds, pidx);
         timeout_ms = deadline_poll_ms(deadline);
         if (started < n_eps) {
             int to_next = deadline_poll_ms(next_start);
@@ -285,15 +320,8 @@ kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
             goto cleanup;
         }
         for (nfds_t k = 0; k < nfds && winner == n_eps; k++) {
-            struct conn *c = &conns[pidx[k]];
-            int done;
-            if (pfds[k].revents == 0)
-                continue;
-            if (c->ep->proto == KDCIO_UDP)
-                done = udp_read(c);
-            else
-                done = tcp_step(c, pfds[k].revents);
-            if (done)
+            if (pfds[k].revents != 0 &&
+                conn_step(&conns[pidx[k]], pfds[k].revents))
                 winner = pidx[k];
         }
         if (winner != n_eps)
@@ -315,6 +343,80 @@ kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
         *err_out = all_failed
                        ? (struct probe_error){ ERR_SPACE_KRB5, KRB5_KDC_UNREACH }
                        : (struct probe_error){ ERR_SPACE_ERRNO, ETIMEDOUT };
+    }
+cleanup:
+    if (conns != NULL) {
+        for (size_t i = 0; i < n_eps; i++) {
+            if (conns[i].fd >= 0)
+                close(conns[i].fd);
+            free(conns[i].out);
+            free(conns[i].in);
+        }
+    }
+    free(conns);
+    free(pfds);
+    free(pidx);
+    return ret;
+}
+
+int
+kdcio_probe_all(const struct kdcio_endpoint *eps, size_t n_eps,
+                const unsigned char *msg, size_t msg_len, double deadline,
+                struct kdcio_reply *replies)
+{
+    struct conn *conns;
+    struct pollfd *pfds;
+    size_t *pidx;
+    int ret = 0;
+
+    conns = calloc(n_eps ? n_eps : 1, sizeof(*conns));
+    pfds = calloc(n_eps ? n_eps : 1, sizeof(*pfds));
+    pidx = calloc(n_eps ? n_eps : 1, sizeof(*pidx));
+    if (conns == NULL || pfds == NULL || pidx == NULL) {
+        ret = ENOMEM;
+        goto cleanup;
+    }
+    /* Every endpoint at once: a silent KDC costs its timeout, not the sum
+     * of all timeouts. */
+    for (size_t i = 0; i < n_eps; i++) {
+        conns[i].ep = &eps[i];
+        conns[i].fd = -1;
+        conns[i].any_reply = 1;
+        conn_start(&conns[i], msg, msg_len);
+    }
+    for (;;) {
+        nfds_t nfds = poll_set(conns, n_eps, pfds, pidx);
+        int ms = deadline_poll_ms(deadline);
+
+        if (nfds == 0 || ms == 0)
+            break;
+        if (poll(pfds, nfds, ms) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (nfds_t k = 0; k < nfds; k++) {
+            if (pfds[k].revents != 0)
+                conn_step(&conns[pidx[k]], pfds[k].revents);
+        }
+    }
+    for (size_t i = 0; i < n_eps; i++) {
+        struct conn *c = &conns[i];
+        struct kdcio_reply *r = &replies[i];
+        memset(r, 0, sizeof(*r));
+        if (c->replied) {
+            r->data = c->in;
+            r->len = c->in_len;
+            c->in = NULL;
+            r->wall_received = c->wall_received;
+            r->seconds = c->ended - c->started;
+        } else if (c->state == CONN_FAILED) {
+            r->err = c->err;
+            r->seconds = c->ended - c->started;
+        } else {
+            r->err = ETIMEDOUT;
+            r->seconds = deadline_now() - c->started;
+        }
     }
 cleanup:
     if (conns != NULL) {

@@ -47,6 +47,26 @@ int kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
                    size_t *used_out, struct probe_error *err_out,
                    char *why, size_t why_len);
 
+/* What one endpoint did in kdcio_probe_all(). */
+struct kdcio_reply {
+    int err;                  /* 0: a reply came; else an errno value,
+                                 ETIMEDOUT when the deadline passed */
+    unsigned char *data;      /* owned (free()): the reply, any bytes */
+    size_t len;
+    double seconds;           /* from sending to the reply or failure */
+    double wall_received;     /* CLOCK_REALTIME when the reply came */
+};
+
+/*
+ * Send msg to every endpoint at once and wait until each has answered or
+ * failed, or the deadline passes.  Any reply is taken as it is (the caller
+ * judges it).  Fills replies[i] for eps[i]; the caller frees each data.
+ * Returns 0, or ENOMEM.
+ */
+int kdcio_probe_all(const struct kdcio_endpoint *eps, size_t n_eps,
+                    const unsigned char *msg, size_t msg_len, double deadline,
+                    struct kdcio_reply *replies);
+
 /*
  * Does buf start like a Kerberos reply (AS-REP, TGS-REP or KRB-ERROR, by
  * their ASN.1 application tags)?  Pure; exposed for tests.

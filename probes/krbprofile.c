@@ -45,7 +45,8 @@ add_libdefault(struct krbprofile *p, const char *name, const char *value)
 }
 
 int
-krbprofile_build(struct krbprofile *p, const struct conf_realm *realm)
+krbprofile_build(struct krbprofile *p, const struct conf_realm *realm,
+                 const struct kdc_set *set)
 {
     const char *kdc_names[] = { "realms", realm->realm, "kdc", NULL };
     char hostport[300];
@@ -64,11 +65,27 @@ krbprofile_build(struct krbprofile *p, const struct conf_realm *realm)
         ret = add_libdefault(p, "rdns", "false");
     if (ret == 0)
         ret = add_libdefault(p, "kdc_timesync", "false");
-    for (size_t i = 0; ret == 0 && i < realm->n_kdcs; i++) {
-        const struct conf_kdc *k = &realm->kdcs[i];
+    if (ret == 0) {
+        char skew[32];
+        snprintf(skew, sizeof(skew), "%.0f", realm->clockskew);
+        ret = add_libdefault(p, "clockskew", skew);
+    }
+    /* libkrb5 wants the realm's KDCs listed before it calls the send hook,
+     * which then does the actual talking. */
+    for (size_t i = 0; ret == 0 && i < set->n; i++) {
+        const struct kdc_spec *k = &set->items[i].spec;
+        char **values = NULL;
         snprintf(hostport, sizeof(hostport),
                  strchr(k->host, ':') ? "[%s]:%u" : "%s:%u", k->host,
                  (unsigned)k->port);
+        if (krbprofile_lookup(p, kdc_names, &values) == 0) {
+            int dup = 0;
+            for (size_t j = 0; values[j] != NULL; j++)
+                dup |= strcmp(values[j], hostport) == 0;
+            krbprofile_free_values(values);
+            if (dup)
+                continue;
+        }
         ret = krbprofile_add(p, kdc_names, hostport);
     }
     return ret;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "conf/conf.h"
+#include "probes/discovery.h"
 
 struct krbprofile_entry {
     char *names[4];           /* section, name[, name], NULL; owned */
@@ -25,11 +26,13 @@ struct krbprofile {
 };
 
 /*
- * Fill p with the relations for one realm: default_realm, its KDCs, no DNS
- * lookups of its own, strict clock handling.  Returns 0 or ENOMEM; on failure
- * p holds what was added so far and must still be freed.
+ * Fill p with the relations for one realm: default_realm, the KDCs of set,
+ * no DNS lookups of its own, strict clock handling with the realm's
+ * clockskew.  Returns 0 or ENOMEM; on failure p holds what was added so far
+ * and must still be freed.
  */
-int krbprofile_build(struct krbprofile *p, const struct conf_realm *realm);
+int krbprofile_build(struct krbprofile *p, const struct conf_realm *realm,
+                     const struct kdc_set *set);
 
 /* Add one relation; names ends with NULL, at most three names. */
 int krbprofile_add(struct krbprofile *p, const char *const *names,

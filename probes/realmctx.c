@@ -10,26 +10,6 @@
 
 #include "probes/deadline.h"
 
-size_t
-realmctx_plan(enum conf_transport transport, const struct resolved_addr *addrs,
-              char *const *udp_labels, char *const *tcp_labels,
-              size_t n_addrs, struct kdcio_endpoint *eps)
-{
-    size_t n = 0;
-
-    if (transport != TRANSPORT_TCP) {
-        for (size_t i = 0; i < n_addrs; i++)
-            eps[n++] = (struct kdcio_endpoint){ KDCIO_UDP, addrs[i],
-                                                udp_labels[i] };
-    }
-    if (transport != TRANSPORT_UDP) {
-        for (size_t i = 0; i < n_addrs; i++)
-            eps[n++] = (struct kdcio_endpoint){ KDCIO_TCP, addrs[i],
-                                                tcp_labels[i] };
-    }
-    return n;
-}
-
 static int
 same_realm(const krb5_data *realm, const char *name)
 {
@@ -121,75 +101,39 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
     return 0;
 }
 
-/* Resolve the configured KDCs and lay out rc->eps. */
+/* Lay out rc->eps from the resolved targets of set, in order. */
 static krb5_error_code
-resolve_kdcs(struct realm_ctx *rc)
+plan_endpoints(struct realm_ctx *rc, const struct kdc_set *set)
 {
-    const struct conf_realm *c = rc->conf;
-    struct resolved_addr *all = NULL;
-    char **udp = NULL, **tcp = NULL;
-    size_t n_all = 0, off = 0;
-    krb5_error_code ret = ENOMEM;
+    size_t off = 0;
 
-    for (size_t i = 0; i < c->n_kdcs; i++) {
-        struct resolved_addr *addrs = NULL, *grown;
-        struct probe_error err;
-        size_t n = 0;
-
-        if (resolve_host(c->kdcs[i].host, c->kdcs[i].port, rc->deadline,
-                         &addrs, &n, &err) != 0) {
+    rc->eps = calloc(set->n ? set->n : 1, sizeof(*rc->eps));
+    if (rc->eps == NULL)
+        return ENOMEM;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct kdc_target *t = &set->items[i];
+        if (!t->resolved) {
             int w = snprintf(rc->resolve_why + off,
-                             sizeof(rc->resolve_why) - off,
-                             "%s%s: %s", off ? "; " : "", c->kdcs[i].host,
-                             krb5err_name(err.space, err.code));
+                             sizeof(rc->resolve_why) - off, "%s%s: %s",
+                             off ? "; " : "", t->label,
+                             krb5err_name(t->resolve_error.space,
+                                          t->resolve_error.code));
             if (w > 0 && (size_t)w < sizeof(rc->resolve_why) - off)
                 off += (size_t)w;
             continue;
         }
-        grown = realloc(all, (n_all + n) * sizeof(*all));
-        if (grown == NULL) {
-            free(addrs);
-            goto cleanup;
-        }
-        all = grown;
-        memcpy(all + n_all, addrs, n * sizeof(*all));
-        n_all += n;
-        free(addrs);
+        rc->eps[rc->n_eps].proto = t->spec.proto == KDC_PROTO_TCP ? KDCIO_TCP
+                                                                  : KDCIO_UDP;
+        rc->eps[rc->n_eps].addr = t->addr;
+        rc->eps[rc->n_eps].label = t->label;
+        rc->n_eps++;
     }
-    udp = calloc(n_all + 1, sizeof(*udp));
-    tcp = calloc(n_all + 1, sizeof(*tcp));
-    rc->eps = calloc(2 * n_all + 1, sizeof(*rc->eps));
-    rc->labels = calloc(2 * n_all + 1, sizeof(*rc->labels));
-    if (udp == NULL || tcp == NULL || rc->eps == NULL || rc->labels == NULL)
-        goto cleanup;
-    rc->n_labels = 2 * n_all;
-    for (size_t i = 0; i < n_all; i++) {
-        char hp[64];
-        resolve_format(&all[i], hp);
-        if (asprintf(&udp[i], "udp/%s", hp) < 0) {
-            udp[i] = NULL;
-            goto cleanup;
-        }
-        rc->labels[2 * i] = udp[i];
-        if (asprintf(&tcp[i], "tcp/%s", hp) < 0) {
-            tcp[i] = NULL;
-            goto cleanup;
-        }
-        rc->labels[2 * i + 1] = tcp[i];
-    }
-    rc->n_eps = realmctx_plan(c->transport, all, udp, tcp, n_all, rc->eps);
-    ret = 0;
-cleanup:
-    /* The label strings are owned through rc->labels. */
-    free(udp);
-    free(tcp);
-    free(all);
-    return ret;
+    return 0;
 }
 
 krb5_error_code
-realmctx_open(const struct conf_realm *conf, double deadline,
-              struct realm_ctx **out)
+realmctx_open(const struct conf_realm *conf, const struct kdc_set *set,
+              double deadline, struct realm_ctx **out)
 {
     struct realm_ctx *rc;
     profile_t profile = NULL;
@@ -200,7 +144,7 @@ realmctx_open(const struct conf_realm *conf, double deadline,
         return ENOMEM;
     rc->conf = conf;
     rc->deadline = deadline;
-    ret = krbprofile_build(&rc->profile, conf);
+    ret = krbprofile_build(&rc->profile, conf, set);
     if (ret != 0)
         goto fail;
     ret = (krb5_error_code)krbprofile_open(&rc->profile, (void **)&profile);
@@ -211,7 +155,7 @@ realmctx_open(const struct conf_realm *conf, double deadline,
     if (ret != 0)
         goto fail;
     krb5_set_kdc_send_hook(rc->ctx, send_hook, rc);
-    ret = resolve_kdcs(rc);
+    ret = plan_endpoints(rc, set);
     if (ret != 0)
         goto fail;
     *out = rc;
@@ -229,9 +173,6 @@ realmctx_free(struct realm_ctx *rc)
     if (rc->ctx != NULL)
         krb5_free_context(rc->ctx);
     krbprofile_free(&rc->profile);
-    for (size_t i = 0; i < rc->n_labels; i++)
-        free(rc->labels[i]);
-    free(rc->labels);
     free(rc->eps);
     free(rc);
 }

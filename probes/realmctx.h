@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "conf/conf.h"
+#include "probes/discovery.h"
 #include "probes/kdcio.h"
 #include "probes/krbprofile.h"
 
@@ -17,32 +18,24 @@ struct realm_ctx {
     krb5_context ctx;                 /* owned */
     const struct conf_realm *conf;    /* borrowed; outlives the context */
     struct krbprofile profile;        /* owned; backs ctx's profile */
-    struct kdcio_endpoint *eps;       /* owned array of n_eps */
+    struct kdcio_endpoint *eps;       /* owned array of n_eps; labels
+                                         borrowed from the kdc_set */
     size_t n_eps;
-    char **labels;                    /* owned labels of eps, n_labels */
-    size_t n_labels;
     char resolve_why[256];            /* why some KDC names did not resolve */
     double deadline;                  /* monotonic; every exchange ends by */
 };
 
 /*
- * Make the context for conf and resolve its KDCs (bounded by deadline).
- * KDC names that do not resolve are left out and explained when no KDC can
- * be contacted.  Returns 0 and sets *out (free with realmctx_free()), or a
- * krb5 error code.
+ * Make the context for conf, talking to the resolved targets of set in
+ * their order (set is borrowed and must outlive the context).  Targets
+ * that did not resolve are left out and explained when no KDC can be
+ * contacted.  Returns 0 and sets *out (free with realmctx_free()), or a krb5
+ * error code.
  */
-krb5_error_code realmctx_open(const struct conf_realm *conf, double deadline,
+krb5_error_code realmctx_open(const struct conf_realm *conf,
+                              const struct kdc_set *set, double deadline,
                               struct realm_ctx **out);
 void realmctx_free(struct realm_ctx *rc);
-
-/*
- * The endpoints to use for a transport: UDP ones, TCP ones, or UDP then TCP.
- * Pure; fills eps (n_kdc_addrs * 2 at most) from addresses and labels.
- */
-size_t realmctx_plan(enum conf_transport transport,
-                     const struct resolved_addr *addrs,
-                     char *const *udp_labels, char *const *tcp_labels,
-                     size_t n_addrs, struct kdcio_endpoint *eps);
 
 /* Text of a krb5 error from rc's context; caller frees with free(). */
 char *realmctx_message(struct realm_ctx *rc, krb5_error_code code);

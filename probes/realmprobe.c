@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probes/discovery.h"
+#include "probes/dns.h"
+#include "probes/kdc.h"
 #include "probes/realmctx.h"
 #include "probes/service.h"
 #include "probes/tgt.h"
@@ -40,35 +43,67 @@ realmprobe_timed_out(const struct conf_realm *conf, struct realm_result *res)
     return service_record_skipped(conf, timeout, why, res);
 }
 
-int
-realmprobe_run(const struct conf_realm *conf, double deadline,
-               struct realm_result *res)
+/* Every probe that needs a KDC fails with the same error. */
+static int
+record_no_kdc(const struct conf_realm *conf, struct probe_error error,
+              const char *why, struct realm_result *res)
 {
+    int status = record_tgt_failure(conf, error, why, res);
+
+    if (status == 0)
+        status = service_record_skipped(conf, error, why, res);
+    return status;
+}
+
+int
+realmprobe_run(const struct conf_realm *conf, const struct conf_dns *dns,
+               double deadline, struct realm_result *res)
+{
+    struct dns_client *dc = NULL;
     struct realm_ctx *rc = NULL;
+    struct kdc_set set;
     krb5_ccache cc = NULL;
     krb5_principal client = NULL;
+    struct probe_error err;
     krb5_error_code ret;
+    char why[512];
     int status = 0;
 
+    memset(&set, 0, sizeof(set));
     res->realm = strdup(conf->realm);
     if (res->realm == NULL)
         return ENOMEM;
-    ret = realmctx_open(conf, deadline, &rc);
-    if (ret != 0) {
-        char why[256];
-        snprintf(why, sizeof(why), "cannot set up a krb5 context: %s",
-                 strerror(ret > 0 ? ret : EINVAL));
-        status = record_tgt_failure(conf, krb5err_from_krb5(ret), why, res);
-        if (status == 0)
-            status = service_record_skipped(conf, krb5err_from_krb5(ret), why,
-                                            res);
+    if (dns_client_open(dns, deadline, &dc, &err) != 0) {
+        snprintf(why, sizeof(why), "cannot set up the DNS resolver: %s",
+                 krb5err_name(err.space, err.code));
+        return record_no_kdc(conf, err, why, res);
+    }
+    status = discovery_run(conf, dc, &set, res);
+    if (status != 0)
+        goto cleanup;
+    if (set.n_resolved == 0) {
+        /* libkrb5 would say it cannot resolve a KDC for the realm; the
+         * discovery probe carries the DNS status. */
+        status = record_no_kdc(conf, (struct probe_error){
+                                   ERR_SPACE_KRB5, KRB5_REALM_CANT_RESOLVE },
+                               set.why, res);
         goto cleanup;
     }
+    ret = realmctx_open(conf, &set, deadline, &rc);
+    if (ret != 0) {
+        snprintf(why, sizeof(why), "cannot set up a krb5 context: %s",
+                 krb5err_name(ERR_SPACE_KRB5, ret));
+        status = record_no_kdc(conf, krb5err_from_krb5(ret), why, res);
+        goto cleanup;
+    }
+    status = kdc_probe_all(rc->ctx, conf->client_principal, &set, deadline,
+                           res);
+    if (status != 0)
+        goto cleanup;
     ret = tgt_probe(rc, res, &cc, &client);
     if (ret != 0) {
         /* Without a TGT no service ticket can be asked for; the services
          * fail with the TGT's error so their series do not vanish. */
-        char why[512];
         const struct probe_result *tgt;
         if (res->n_probes == 0 ||
             res->probes[res->n_probes - 1].kind != PROBE_TGT) {
@@ -81,12 +116,14 @@ realmprobe_run(const struct conf_realm *conf, double deadline,
         status = service_record_skipped(conf, tgt->error, why, res);
         goto cleanup;
     }
-    status = service_probe_all(rc, cc, client, res);
+    status = service_probe_all(rc, dc, cc, client, res);
 cleanup:
     if (cc != NULL)
         krb5_cc_destroy(rc->ctx, cc);
     if (client != NULL)
         krb5_free_principal(rc->ctx, client);
     realmctx_free(rc);
+    discovery_free(&set);
+    dns_client_free(dc);
     return status;
 }

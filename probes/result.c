@@ -62,6 +62,25 @@ result_add_service(struct realm_result *r, char *service, char *principal,
     return 0;
 }
 
+int
+result_add_kdc(struct realm_result *r, char *target, int has_skew,
+               double skew_seconds)
+{
+    struct kdc_info *k;
+
+    k = realloc(r->kdcs, (r->n_kdcs + 1) * sizeof(*k));
+    if (k == NULL) {
+        free(target);
+        return ENOMEM;
+    }
+    r->kdcs = k;
+    k = &r->kdcs[r->n_kdcs++];
+    k->target = target;
+    k->has_skew = has_skew;
+    k->skew_seconds = skew_seconds;
+    return 0;
+}
+
 void
 result_clear(struct realm_result *r)
 {
@@ -73,6 +92,9 @@ result_clear(struct realm_result *r)
         free(r->services[i].service);
         free(r->services[i].principal);
     }
+    for (size_t i = 0; i < r->n_kdcs; i++)
+        free(r->kdcs[i].target);
+    free(r->kdcs);
     free(r->probes);
     free(r->services);
     free(r->realm);

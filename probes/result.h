@@ -32,12 +32,29 @@ struct service_info {
     int kvno;                 /* -1 when unknown */
 };
 
+/* What the kdc probe read from one KDC endpoint. */
+struct kdc_info {
+    char *target;             /* owned: "udp/host:port" */
+    int has_skew;
+    double skew_seconds;      /* the KDC's clock minus ours */
+};
+
+/* How many KDC endpoints one source gave. */
+struct discovered_count {
+    const char *source;       /* static: "config", "dns_uri" or "dns_srv" */
+    size_t count;
+};
+
 struct realm_result {
     char *realm;              /* owned */
     struct probe_result *probes;   /* owned array of n_probes */
     size_t n_probes;
     struct service_info *services; /* owned array of n_services */
     size_t n_services;
+    struct kdc_info *kdcs;    /* owned array of n_kdcs */
+    size_t n_kdcs;
+    int has_discovered;
+    struct discovered_count discovered;
     char *client_principal;   /* owned or NULL */
     int has_password_expiry;
     double password_expiry;   /* unix time, when has_password_expiry */
@@ -52,6 +69,10 @@ int result_add_probe(struct realm_result *r, enum probe_kind kind,
 /* Append a service info entry; takes ownership of the strings. */
 int result_add_service(struct realm_result *r, char *service,
                        char *principal, int kvno);
+
+/* Append a kdc_info entry; takes ownership of target. */
+int result_add_kdc(struct realm_result *r, char *target, int has_skew,
+                   double skew_seconds);
 
 /* Free everything r owns (not r itself) and zero it. */
 void result_clear(struct realm_result *r);

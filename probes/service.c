@@ -86,19 +86,83 @@ get_ticket(struct realm_ctx *rc, krb5_ccache cc, krb5_principal client,
 }
 
 int
-service_probe_all(struct realm_ctx *rc, krb5_ccache cc, krb5_principal client,
+service_canonical(const struct conf_realm *conf, struct dns_client *dc,
+                  const char *service, char **principal_out,
+                  struct probe_error *err_out, char *why, size_t why_len)
+{
+    struct resolved_addr *addrs = NULL;
+    char host[256], canon[256], *out;
+    size_t n = 0;
+
+    if (conf->canonicalize == CANON_NONE ||
+        dnsparse_service_host(service, host, sizeof(host)) != 0) {
+        out = service_default_principal(service, conf->realm);
+        goto done;
+    }
+    /* Forward: addresses and CNAMEs, as getaddrinfo(AI_CANONNAME) would. */
+    if (dns_addrs(dc, host, 0, &addrs, &n, canon, sizeof(canon),
+                  err_out) != 0) {
+        snprintf(why, why_len, "cannot canonicalize \"%s\": forward lookup "
+                 "failed: %s", host,
+                 krb5err_name(err_out->space, err_out->code));
+        return -1;
+    }
+    if (conf->canonicalize == CANON_REVERSE) {
+        char ip[64];
+        resolve_format(&addrs[0], ip);
+        if (dns_ptr(dc, &addrs[0], canon, sizeof(canon), err_out) != 0) {
+            snprintf(why, why_len, "cannot canonicalize \"%s\": reverse "
+                     "lookup of %s failed: %s", host, ip,
+                     krb5err_name(err_out->space, err_out->code));
+            free(addrs);
+            return -1;
+        }
+    }
+    free(addrs);
+    out = dnsparse_service_principal(service, canon, conf->realm);
+done:
+    if (out == NULL) {
+        *err_out = (struct probe_error){ ERR_SPACE_ERRNO, ENOMEM };
+        snprintf(why, why_len, "out of memory");
+        return -1;
+    }
+    *principal_out = out;
+    return 0;
+}
+
+int
+service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
+                  krb5_ccache cc, krb5_principal client,
                   struct realm_result *res)
 {
     const struct conf_realm *conf = rc->conf;
 
     for (size_t i = 0; i < conf->n_services; i++) {
         double start = deadline_now();
-        char *principal = NULL, *message = NULL, *target;
+        char *principal = NULL, *message = NULL, *target, *asked = NULL;
+        struct probe_error canon_err;
+        char why[512];
         int kvno = -1;
         krb5_error_code ret;
 
-        ret = get_ticket(rc, cc, client, conf->services[i], &principal,
-                         &kvno);
+        if (service_canonical(conf, dc, conf->services[i], &asked, &canon_err,
+                              why, sizeof(why)) != 0) {
+            char *t = service_default_principal(conf->services[i],
+                                                conf->realm);
+            char *m = strdup(why);
+            if (t == NULL) {
+                free(m);
+                return ENOMEM;
+            }
+            if (result_add_probe(res, PROBE_SERVICE, t, 0,
+                                 deadline_now() - start, canon_err, m) != 0 ||
+                result_add_service(res, strdup(conf->services[i]), NULL,
+                                   -1) != 0)
+                return ENOMEM;
+            continue;
+        }
+        ret = get_ticket(rc, cc, client, asked, &principal, &kvno);
+        free(asked);
         if (ret != 0)
             message = realmctx_message(rc, ret);
         target = principal != NULL

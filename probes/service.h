@@ -7,16 +7,28 @@
 
 #include <krb5/krb5.h>
 
+#include "probes/dns.h"
 #include "probes/realmctx.h"
 #include "probes/result.h"
 
 /*
  * Request a ticket for every configured service and append one service
- * probe result and one service_info per service to res.  Returns 0, or
- * ENOMEM when a result could not be recorded.
+ * probe result and one service_info per service to res.  Host names are
+ * first canonicalised through dc as the realm's `canonicalize` says; when
+ * that fails the probe fails with the c-ares status and no other name is
+ * tried.  Returns 0, or ENOMEM when a result could not be recorded.
  */
-int service_probe_all(struct realm_ctx *rc, krb5_ccache cc,
-                      krb5_principal client, struct realm_result *res);
+int service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
+                      krb5_ccache cc, krb5_principal client,
+                      struct realm_result *res);
+
+/*
+ * The principal to ask for, after canonicalisation: returns 0 and sets
+ * *principal_out (caller frees), or -1 with *err_out and why[why_len] set.
+ */
+int service_canonical(const struct conf_realm *conf, struct dns_client *dc,
+                      const char *service, char **principal_out,
+                      struct probe_error *err_out, char *why, size_t why_len);
 
 /*
  * Record every configured service as failed with `error` without contacting

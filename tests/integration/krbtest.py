@@ -535,11 +535,14 @@ def parse_exposition(text):
     return samples
 
 
-def select(samples, name, **labels):
-    """Every (labels dict, value) of `name` whose labels include `labels`."""
+def select(samples, metric, /, **labels):
+    """
+    Every (labels dict, value) of `metric` whose labels include `labels`.
+    Positional-only, so that a label may be called "name".
+    """
     out = []
     for (n, ls), v in samples.items():
-        if n != name:
+        if n != metric:
             continue
         d = dict(ls)
         if all(d.get(k) == val for k, val in labels.items()):
@@ -547,13 +550,13 @@ def select(samples, name, **labels):
     return out
 
 
-def value(samples, name, **labels):
-    """The value of the single series of `name` matching `labels`."""
-    found = select(samples, name, **labels)
+def value(samples, metric, /, **labels):
+    """The value of the single series of `metric` matching `labels`."""
+    found = select(samples, metric, **labels)
     if len(found) != 1:
         raise AssertionError('%d series of %s match %r; have: %s' % (
-            len(found), name, labels,
-            sorted(str(d) for d, _ in select(samples, name))))
+            len(found), metric, labels,
+            sorted(str(d) for d, _ in select(samples, metric))))
     return found[0][1]
 
 
@@ -790,7 +793,7 @@ class TestCase(unittest.TestCase):
         finally:
             # meson shows this only for failing tests.
             tail = '\n'.join(exp.stderr().splitlines()[-80:])
-            sys.stderr.write('--- exporter stderr (%s, last lines) ---\n%s\n'
+            sys.stdout.write('\n--- exporter stderr (%s, last lines) ---\n%s\n'
                              % (self.id(), tail))
 
     def assertProbeFails(self, samples, realm, probe, target, code_name):

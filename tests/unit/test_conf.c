@@ -182,7 +182,7 @@ struct reject_case {
 /* A realm with one KDC entry under test, on line 3. */
 #define K3(entry) HEAD "  kdcs = ( " entry " );\n" CLIENT TAIL
 #define KNOWN_REALM_KEYS "(known keys: realm, kdcs, transport, " \
-    "canonicalize, timeout, client, services)"
+    "canonicalize, timeout, clockskew, client, services)"
 
 static const struct reject_case reject_cases[] = {
     /* Syntax. */
@@ -224,7 +224,7 @@ static const struct reject_case reject_cases[] = {
       { "x.conf:1: \"realms\" entries must be groups", "not a string" }, 1,
       "realms as an array of strings" },
     { "listen = \":9100\";\n" HEAD KDCS CLIENT TAIL,
-      { "x.conf:1: unknown top-level key \"listen\" (known keys: realms)" },
+      { "x.conf:1: unknown top-level key \"listen\" (known keys: dns, realms)" },
       1, "unknown top-level key" },
     { "realm = \"EXAMPLE.COM\";\n",
       { "x.conf:1: unknown top-level key \"realm\"", "x.conf: no \"realms\"" },
@@ -271,15 +271,43 @@ static const struct reject_case reject_cases[] = {
       { "x.conf:10: realm \"OTHER.ORG\": defined twice: first at line 6" },
       1, "duplicate of the second realm, not the first" },
 
-    /* kdcs as a whole. */
-    { HEAD CLIENT TAIL,
-      { "x.conf:2: realm \"EXAMPLE.COM\": missing \"kdcs\": list at least "
-        "one KDC, e.g. kdcs = ( \"kdc1.example.com\" ); (finding KDCs "
-        "through DNS is not supported yet)" }, 1, "kdcs missing" },
+    /* kdcs as a whole (absent means DNS discovery, which is fine). */
     { HEAD "  kdcs = ();\n" CLIENT TAIL,
       { AT3 "\"kdcs\" is empty: list at least one KDC, e.g. kdcs = ( "
-        "\"kdc1.example.com\" ); (finding KDCs through DNS is not supported "
-        "yet)" }, 1, "kdcs empty list" },
+        "\"kdc1.example.com\" ); or leave \"kdcs\" out to find the KDCs "
+        "through DNS" }, 1, "kdcs empty list" },
+
+    /* clockskew. */
+    { R3("  clockskew = 0;"), { AT3 "clockskew 0 is out of range" }, 1,
+      "clockskew zero" },
+    { R3("  clockskew = 100000;"), { AT3 "clockskew 100000 is out of range" },
+      1, "clockskew above a day" },
+    { R3("  clockskew = \"300\";"),
+      { AT3 "\"clockskew\" must be a number of seconds" }, 1,
+      "clockskew as a string" },
+
+    /* The dns group. */
+    { "dns = { servers = ( \"127.0.0.1:5353\", \"dns.example.com\" ); };\n"
+      HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: dns: server \"dns.example.com\" is not an IP address" },
+      1, "dns server by name" },
+    { "dns = { servers = ( \"[::1]:99999\" ); };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: dns: server \"[::1]:99999\" is not an IP address" }, 1,
+      "dns server port out of range" },
+    { "dns = { servers = ( \"[::1\" ); };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: dns: server \"[::1\"" }, 1, "dns server bracket open" },
+    { "dns = { servers = ( ); };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: dns: \"servers\" is empty" }, 1, "dns servers empty" },
+    { "dns = { servers = ( 53 ); };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: dns: \"servers\" entries must be strings" }, 1,
+      "dns server not a string" },
+    { "dns = { timeout = 0.0; };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: dns: timeout 0 is out of range" }, 1, "dns timeout zero" },
+    { "dns = { timout = 2; };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: dns: unknown key \"timout\" (known keys: servers, "
+        "timeout)" }, 1, "dns typo" },
+    { "dns = ( \"127.0.0.1\" );\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: \"dns\" must be a group" }, 1, "dns not a group" },
     { HEAD "  kdcs = [];\n" CLIENT TAIL, { AT3 "\"kdcs\" is empty" }, 1,
       "kdcs empty array" },
     { HEAD "  kdcs = \"kdc1.example.com\";\n" CLIENT TAIL,
@@ -503,9 +531,9 @@ static const struct reject_case reject_cases[] = {
       { "x.conf:2: realm \"A.ORG\": unknown key \"timout\"",
         "x.conf:3: realm \"A.ORG\": kdc \"kdc:0\"",
         "x.conf:4: realm \"A.ORG\": client: keytab",
-        "x.conf:6: realm \"B/ORG\": transport \"udp6\"" }, 7,
+        "x.conf:6: realm \"B/ORG\": transport \"udp6\"" }, 6,
       "problems in several realms and groups are all reported "
-      "(plus B/ORG's name, principal and missing kdcs)" },
+      "(plus B/ORG's name and principal)" },
 };
 
 static void test_rejects(void **state)
@@ -608,6 +636,9 @@ static void test_defaults(void **state)
     assert_int_equal(r->transport, TRANSPORT_UDP);
     assert_int_equal(r->canonicalize, CANON_NONE);
     assert_true(r->timeout == 5.0);
+    assert_true(r->clockskew == 300.0);
+    assert_int_equal(conf->dns.n_servers, 0);
+    assert_true(conf->dns.timeout == 0);
     assert_string_equal(r->client_principal, "krbmon@EXAMPLE.COM");
     assert_string_equal(r->keytab, kt);
     assert_null(r->password_file);
@@ -683,6 +714,27 @@ struct kdc_case {
     unsigned port;
     const char *why;
 };
+
+static void test_dns_and_discovery(void **state)
+{
+    struct conf *conf = load_ok(
+        "dns = { servers = ( \"127.0.0.1:5353\", \"[::1]:53\", \"::1\", "
+        "\"10.0.0.1\" ); timeout = 2.5; };\n"
+        HEAD "  clockskew = 60;\n" CLIENT TAIL);
+    const struct conf_realm *r = &conf->realms[0];
+
+    (void)state;
+    assert_int_equal(conf->dns.n_servers, 4);
+    assert_string_equal(conf->dns.servers[0], "127.0.0.1:5353");
+    assert_string_equal(conf->dns.servers[1], "[::1]:53");
+    assert_string_equal(conf->dns.servers[2], "::1");
+    assert_string_equal(conf->dns.servers[3], "10.0.0.1");
+    assert_true(conf->dns.timeout == 2.5);
+    assert_int_equal(r->n_kdcs, 0);
+    assert_null(r->kdcs);
+    assert_true(r->clockskew == 60.0);
+    conf_free(conf);
+}
 
 static void test_kdc_entries(void **state)
 {
@@ -1045,6 +1097,7 @@ int main(void)
         cmocka_unit_test(test_reject_unreadable),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_all_keys),
+        cmocka_unit_test(test_dns_and_discovery),
         cmocka_unit_test(test_kdc_entries),
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_strings_are_copies),

@@ -111,6 +111,11 @@ fill_snapshot(struct realm_result *r, struct error_count *e,
                        strdup("host/\"odd\"\\name@EXAMPLE.COM"), -1);
     r->has_password_expiry = 1;
     r->password_expiry = 1800000000;
+    r->has_discovered = 1;
+    r->discovered.source = "dns_srv";
+    r->discovered.count = 2;
+    result_add_kdc(r, strdup("udp/kdc1.example.com:88"), 1, -1.5);
+    result_add_kdc(r, strdup("tcp/kdc2.example.com:88"), 0, 0);
     e->realm = (char *)(uintptr_t) "EXAMPLE.COM";
     e->kind = PROBE_SERVICE;
     e->error = (struct probe_error){ ERR_SPACE_KRB5,
@@ -146,6 +151,12 @@ static const char golden[] =
     "# HELP krb5_probe_errors_total Failed probes since the exporter started, by error.\n"
     "# TYPE krb5_probe_errors_total counter\n"
     "krb5_probe_errors_total{realm=\"EXAMPLE.COM\",probe=\"service\",code=\"-1765328377\",name=\"KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN\"} 7\n"
+    "# HELP krb5_kdc_discovered Number of KDC endpoints found for the realm, by source (config, dns_uri or dns_srv).\n"
+    "# TYPE krb5_kdc_discovered gauge\n"
+    "krb5_kdc_discovered{realm=\"EXAMPLE.COM\",source=\"dns_srv\"} 2\n"
+    "# HELP krb5_kdc_clock_skew_seconds The KDC's clock minus the exporter's, read from the KDC's reply, in seconds.\n"
+    "# TYPE krb5_kdc_clock_skew_seconds gauge\n"
+    "krb5_kdc_clock_skew_seconds{realm=\"EXAMPLE.COM\",target=\"udp/kdc1.example.com:88\"} -1.5\n"
     "# HELP krb5_service_principal_info Maps each configured service to the principal actually used.\n"
     "# TYPE krb5_service_principal_info gauge\n"
     "krb5_service_principal_info{realm=\"EXAMPLE.COM\",service=\"HTTP/www.example.com\",principal=\"HTTP/www.example.com@EXAMPLE.COM\"} 1\n"
@@ -227,7 +238,7 @@ families_are_contiguous(void **state)
         snprintf(name, sizeof(name), "%.*s", (int)n, line);
         assert_string_equal(name, current);
     }
-    assert_int_equal(n_seen, 9);
+    assert_int_equal(n_seen, 11);
     free(text);
     result_clear(&r[0]);
     result_clear(&r[1]);
