@@ -64,7 +64,7 @@ krbprofile_build(struct krbprofile *p, const struct conf_realm *realm,
     if (ret == 0)
         ret = add_libdefault(p, "rdns", "false");
     if (ret == 0)
-        ret = add_libdefault(p, "kdc_timesync", "false");
+        ret = add_libdefault(p, "kdc_timesync", "0");   /* read as an integer */
     if (ret == 0) {
         char skew[32];
         snprintf(skew, sizeof(skew), "%.0f", realm->clockskew);

@@ -107,6 +107,27 @@ def random_password():
     return 'Pw-' + secrets.token_hex(12)
 
 
+def _group_alive(pgid):
+    """
+    Whether a process group still has a live (not zombie) member.  Orphans
+    are reaped by whoever is PID 1, which may not bother, so zombies do not
+    count.
+    """
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as f:
+                stat_line = f.read()
+        except OSError:
+            continue
+        # Fields after the parenthesised command: state ppid pgrp ...
+        fields = stat_line[stat_line.rindex(')') + 2:].split()
+        if int(fields[2]) == pgid and fields[0] != 'Z':
+            return True
+    return False
+
+
 class KDC:
     """
     One krb5kdc process serving one or more throwaway realms on
@@ -305,9 +326,12 @@ class KDC:
             argv += ['-r', realm]
         err = open(self.stderr_path, 'ab')
         try:
+            # A session of its own, so that stop() reaches krb5kdc even when
+            # a prefix command (faketime) runs it as a child.
             self.proc = subprocess.Popen(argv, env=self.env(),
                                          stdin=subprocess.DEVNULL,
-                                         stdout=err, stderr=err)
+                                         stdout=err, stderr=err,
+                                         start_new_session=True)
         finally:
             err.close()
         deadline = time.monotonic() + timeout
@@ -342,16 +366,30 @@ class KDC:
         return '\n'.join(text.splitlines()[-n:])
 
     def stop(self):
-        """Stop krb5kdc (SIGTERM, then SIGKILL after 10 s)."""
+        """
+        Stop krb5kdc and anything its prefix command started: SIGTERM to
+        the whole process group, SIGKILL to what is left after 10 s.
+        """
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        pgid = self.proc.pid
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + 10
+        while True:
+            self.proc.poll()
+            if not _group_alive(pgid):
+                break
+            if time.monotonic() > deadline:
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                break
+            time.sleep(0.05)
+        self.proc.wait()
         self.proc = None
 
     def restart(self, prefix=()):
