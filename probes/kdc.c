@@ -2,6 +2,7 @@
 #include "probes/kdc.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,51 +79,124 @@ add_failure(struct realm_result *res, const char *label, double seconds,
     return target != NULL ? result_add_kdc(res, target, 0, 0) : ENOMEM;
 }
 
-int
-kdc_probe_all(krb5_context ctx, const char *client_principal,
-              const struct kdc_set *set, double deadline,
-              struct realm_result *res)
-{
-    struct kdcio_endpoint *eps = NULL;
-    struct kdcio_reply *replies = NULL;
-    size_t *which = NULL, n_eps = 0;
-    krb5_data req = { 0, 0, NULL };
-    krb5_error_code kret;
-    int ret = ENOMEM;
+struct kdc_run {
+    const struct kdc_set *set;        /* borrowed */
+    krb5_error_code req_error;        /* the AS-REQ could not be made */
+    char *req_message;                /* owned: why */
+    krb5_data req;                    /* owned: the AS-REQ */
+    struct kdcio_endpoint *eps;       /* owned: resolved targets */
+    struct kdcio_reply *replies;      /* owned, one per eps */
+    size_t n_eps;
+    double deadline;
+    int started;
+    int io_error;
+    pthread_t thread;
+};
 
-    if (set->n == 0)
-        return 0;
-    kret = make_as_req(ctx, client_principal, &req);
-    if (kret != 0) {
-        /* Without a request there is nothing to probe with; say so on
-         * every endpoint. */
-        const char *m = krb5_get_error_message(ctx, kret);
-        ret = 0;
-        for (size_t i = 0; i < set->n && ret == 0; i++)
-            ret = add_failure(res, set->items[i].label, 0,
-                              krb5err_from_krb5(kret), m);
-        krb5_free_error_message(ctx, m);
-        return ret;
+static void *
+run_io(void *arg)
+{
+    struct kdc_run *run = arg;
+
+    run->io_error = kdcio_probe_all(run->eps, run->n_eps,
+                                    (const unsigned char *)run->req.data,
+                                    run->req.length, run->deadline,
+                                    run->replies);
+    return NULL;
+}
+
+static void
+run_free(struct kdc_run *run)
+{
+    if (run->replies != NULL) {
+        for (size_t i = 0; i < run->n_eps; i++)
+            free(run->replies[i].data);
     }
-    eps = calloc(set->n, sizeof(*eps));
-    replies = calloc(set->n, sizeof(*replies));
-    which = calloc(set->n, sizeof(*which));
-    if (eps == NULL || replies == NULL || which == NULL)
-        goto cleanup;
+    free(run->replies);
+    free(run->eps);
+    free(run->req.data);
+    free(run->req_message);
+    free(run);
+}
+
+int
+kdc_probe_start(krb5_context ctx, const char *client_principal,
+                const struct kdc_set *set, double deadline,
+                struct kdc_run **run_out)
+{
+    struct kdc_run *run = calloc(1, sizeof(*run));
+    krb5_data req = { 0, 0, NULL };
+
+    if (run == NULL)
+        return ENOMEM;
+    run->set = set;
+    run->deadline = deadline;
+    run->req_error = set->n > 0 ? make_as_req(ctx, client_principal, &req)
+                                : 0;
+    if (run->req_error != 0) {
+        const char *m = krb5_get_error_message(ctx, run->req_error);
+        run->req_message = strdup(m);
+        krb5_free_error_message(ctx, m);
+        *run_out = run;
+        return 0;
+    }
+    /* Keep the request in memory of our own, freed with free(). */
+    run->req.length = req.length;
+    run->req.data = malloc(req.length ? req.length : 1);
+    if (run->req.data != NULL && req.length > 0)
+        memcpy(run->req.data, req.data, req.length);
+    krb5_free_data_contents(ctx, &req);
+    run->eps = calloc(set->n ? set->n : 1, sizeof(*run->eps));
+    run->replies = calloc(set->n ? set->n : 1, sizeof(*run->replies));
+    if (run->req.data == NULL || run->eps == NULL || run->replies == NULL) {
+        run_free(run);
+        return ENOMEM;
+    }
     for (size_t i = 0; i < set->n; i++) {
         const struct kdc_target *t = &set->items[i];
         if (!t->resolved)
             continue;
-        eps[n_eps].proto = t->spec.proto == KDC_PROTO_TCP ? KDCIO_TCP
-                                                          : KDCIO_UDP;
-        eps[n_eps].addr = t->addr;
-        eps[n_eps].label = t->label;
-        which[n_eps++] = i;
+        run->eps[run->n_eps].proto = t->spec.proto == KDC_PROTO_TCP
+                                         ? KDCIO_TCP
+                                         : KDCIO_UDP;
+        run->eps[run->n_eps].addr = t->addr;
+        run->eps[run->n_eps++].label = t->label;
     }
-    if (kdcio_probe_all(eps, n_eps, (const unsigned char *)req.data,
-                        req.length, deadline, replies) != 0)
-        goto cleanup;
-    ret = 0;
+    if (run->n_eps > 0) {
+        if (pthread_create(&run->thread, NULL, run_io, run) == 0) {
+            run->started = 1;
+        } else {
+            /* No thread to spare: probe here and now instead. */
+            run_io(run);
+        }
+    }
+    *run_out = run;
+    return 0;
+}
+
+int
+kdc_probe_finish(krb5_context ctx, struct kdc_run *run,
+                 struct realm_result *res)
+{
+    const struct kdc_set *set = run->set;
+    int ret = 0;
+
+    if (run->started)
+        pthread_join(run->thread, NULL);
+    if (run->req_error != 0) {
+        /* Without a request there is nothing to probe with; say so on
+         * every endpoint. */
+        for (size_t i = 0; i < set->n && ret == 0; i++)
+            ret = add_failure(res, set->items[i].label, 0,
+                              krb5err_from_krb5(run->req_error),
+                              run->req_message);
+        run_free(run);
+        return ret;
+    }
+    if (run->io_error != 0) {
+        run_free(run);
+        return ENOMEM;
+    }
     for (size_t i = 0, k = 0; i < set->n && ret == 0; i++) {
         const struct kdc_target *t = &set->items[i];
         struct kdcio_reply *r;
@@ -134,7 +208,7 @@ kdc_probe_all(krb5_context ctx, const char *client_principal,
                               "the KDC's host name does not resolve");
             continue;
         }
-        r = &replies[k++];
+        r = &run->replies[k++];
         if (r->err != 0) {
             ret = add_failure(res, t->label, r->seconds,
                               (struct probe_error){ ERR_SPACE_ERRNO, r->err },
@@ -162,14 +236,6 @@ kdc_probe_all(krb5_context ctx, const char *client_principal,
                                    v.kdc_time - r->wall_received)
                   : ENOMEM;
     }
-cleanup:
-    if (replies != NULL) {
-        for (size_t i = 0; i < n_eps; i++)
-            free(replies[i].data);
-    }
-    free(replies);
-    free(eps);
-    free(which);
-    krb5_free_data_contents(ctx, &req);
+    run_free(run);
     return ret;
 }

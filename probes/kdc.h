@@ -15,14 +15,30 @@
 #include "probes/result.h"
 
 /*
- * Probe every target of set until deadline; append one kdc probe result per
- * target and the clock skew read from each KRB-ERROR to res.  ctx is the
- * realm's context, used only to build and decode messages.  Returns 0 or
- * ENOMEM.
+ * The kdc probe runs beside the tgt and service probes, so that a silent
+ * KDC costs the realm its timeout once instead of eating the time the TGT
+ * needs.  kdc_probe_start() builds the AS-REQ with ctx and starts a thread
+ * that only does socket I/O (until deadline); kdc_probe_finish() joins it
+ * and judges the replies with ctx again.  ctx is thus used by one thread at
+ * a time as long as the caller does not use it between the two calls from
+ * another thread.
  */
-int kdc_probe_all(krb5_context ctx, const char *client_principal,
-                  const struct kdc_set *set, double deadline,
-                  struct realm_result *res);
+struct kdc_run;
+
+/*
+ * Start probing every target of set.  set is borrowed until
+ * kdc_probe_finish().  Returns 0 and sets *run_out, or ENOMEM.
+ */
+int kdc_probe_start(krb5_context ctx, const char *client_principal,
+                    const struct kdc_set *set, double deadline,
+                    struct kdc_run **run_out);
+
+/*
+ * Wait for the probe, append one kdc probe result per target and the clock
+ * skew read from each KRB-ERROR to res, and free run.  Returns 0 or ENOMEM.
+ */
+int kdc_probe_finish(krb5_context ctx, struct kdc_run *run,
+                     struct realm_result *res);
 
 /* What a reply to our AS-REQ says. */
 struct kdc_verdict {

@@ -73,6 +73,15 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
                                    rc->resolve_why);
         return (krb5_error_code)err.code;
     }
+    if (used > 0) {
+        /* Ask the KDC that answered first next time (the AS exchange takes
+         * two rounds, then come the TGS requests), so that a silent KDC
+         * early in the list costs one stagger per probe, not per message. */
+        struct kdcio_endpoint winner = rc->eps[used];
+        memmove(rc->eps + 1, rc->eps, used * sizeof(*rc->eps));
+        rc->eps[0] = winner;
+        used = 0;
+    }
     if (rc->eps[used].proto == KDCIO_UDP &&
         too_big_for_udp(ctx, reply, reply_len)) {
         /* Ask the same KDC again over TCP, as libkrb5 would. */

@@ -62,6 +62,9 @@ realmprobe_run(const struct conf_realm *conf, const struct conf_dns *dns,
     struct dns_client *dc = NULL;
     struct realm_ctx *rc = NULL;
     struct kdc_set set;
+    struct kdc_run *kdc_run = NULL;
+    struct realm_result kdc_res;
+    size_t kdc_at = 0;
     krb5_ccache cc = NULL;
     krb5_principal client = NULL;
     struct probe_error err;
@@ -70,6 +73,7 @@ realmprobe_run(const struct conf_realm *conf, const struct conf_dns *dns,
     int status = 0;
 
     memset(&set, 0, sizeof(set));
+    memset(&kdc_res, 0, sizeof(kdc_res));
     res->realm = strdup(conf->realm);
     if (res->realm == NULL)
         return ENOMEM;
@@ -96,10 +100,11 @@ realmprobe_run(const struct conf_realm *conf, const struct conf_dns *dns,
         status = record_no_kdc(conf, krb5err_from_krb5(ret), why, res);
         goto cleanup;
     }
-    status = kdc_probe_all(rc->ctx, conf->client_principal, &set, deadline,
-                           res);
+    status = kdc_probe_start(rc->ctx, conf->client_principal, &set, deadline,
+                             &kdc_run);
     if (status != 0)
         goto cleanup;
+    kdc_at = res->n_probes;
     ret = tgt_probe(rc, res, &cc, &client);
     if (ret != 0) {
         /* Without a TGT no service ticket can be asked for; the services
@@ -118,6 +123,16 @@ realmprobe_run(const struct conf_realm *conf, const struct conf_dns *dns,
     }
     status = service_probe_all(rc, dc, cc, client, res);
 cleanup:
+    if (kdc_run != NULL) {
+        /* The kdc results go right after discovery, where a reader looks
+         * for them. */
+        int st = kdc_probe_finish(rc->ctx, kdc_run, &kdc_res);
+        if (st == 0)
+            st = result_splice(res, kdc_at, &kdc_res);
+        if (status == 0)
+            status = st;
+        result_clear(&kdc_res);
+    }
     if (cc != NULL)
         krb5_cc_destroy(rc->ctx, cc);
     if (client != NULL)

@@ -81,6 +81,43 @@ result_add_kdc(struct realm_result *r, char *target, int has_skew,
     return 0;
 }
 
+int
+result_splice(struct realm_result *r, size_t at, struct realm_result *src)
+{
+    struct probe_result *probes;
+    struct kdc_info *kdcs;
+    size_t n = r->n_probes + src->n_probes;
+
+    if (at > r->n_probes)
+        at = r->n_probes;
+    probes = malloc((n ? n : 1) * sizeof(*probes));
+    kdcs = malloc((r->n_kdcs + src->n_kdcs + 1) * sizeof(*kdcs));
+    if (probes == NULL || kdcs == NULL) {
+        free(probes);
+        free(kdcs);
+        return ENOMEM;
+    }
+    memcpy(probes, r->probes, at * sizeof(*probes));
+    memcpy(probes + at, src->probes, src->n_probes * sizeof(*probes));
+    memcpy(probes + at + src->n_probes, r->probes + at,
+           (r->n_probes - at) * sizeof(*probes));
+    memcpy(kdcs, r->kdcs, r->n_kdcs * sizeof(*kdcs));
+    memcpy(kdcs + r->n_kdcs, src->kdcs, src->n_kdcs * sizeof(*kdcs));
+    free(r->probes);
+    free(r->kdcs);
+    r->probes = probes;
+    r->n_probes = n;
+    r->kdcs = kdcs;
+    r->n_kdcs += src->n_kdcs;
+    free(src->probes);
+    free(src->kdcs);
+    src->probes = NULL;
+    src->n_probes = 0;
+    src->kdcs = NULL;
+    src->n_kdcs = 0;
+    return 0;
+}
+
 void
 result_clear(struct realm_result *r)
 {

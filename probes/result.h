@@ -74,6 +74,13 @@ int result_add_service(struct realm_result *r, char *service,
 int result_add_kdc(struct realm_result *r, char *target, int has_skew,
                    double skew_seconds);
 
+/*
+ * Move every probe of src into r at position `at` (clamped to the end) and
+ * every kdc_info of src to the end of r's; src is left empty but for its
+ * other fields.  Returns 0, or ENOMEM with both left as they were.
+ */
+int result_splice(struct realm_result *r, size_t at, struct realm_result *src);
+
 /* Free everything r owns (not r itself) and zero it. */
 void result_clear(struct realm_result *r);
 
