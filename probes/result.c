@@ -97,12 +97,18 @@ result_splice(struct realm_result *r, size_t at, struct realm_result *src)
         free(kdcs);
         return ENOMEM;
     }
-    memcpy(probes, r->probes, at * sizeof(*probes));
-    memcpy(probes + at, src->probes, src->n_probes * sizeof(*probes));
-    memcpy(probes + at + src->n_probes, r->probes + at,
-           (r->n_probes - at) * sizeof(*probes));
-    memcpy(kdcs, r->kdcs, r->n_kdcs * sizeof(*kdcs));
-    memcpy(kdcs + r->n_kdcs, src->kdcs, src->n_kdcs * sizeof(*kdcs));
+    /* memcpy wants valid pointers even for zero bytes. */
+    if (at > 0)
+        memcpy(probes, r->probes, at * sizeof(*probes));
+    if (src->n_probes > 0)
+        memcpy(probes + at, src->probes, src->n_probes * sizeof(*probes));
+    if (r->n_probes > at)
+        memcpy(probes + at + src->n_probes, r->probes + at,
+               (r->n_probes - at) * sizeof(*probes));
+    if (r->n_kdcs > 0)
+        memcpy(kdcs, r->kdcs, r->n_kdcs * sizeof(*kdcs));
+    if (src->n_kdcs > 0)
+        memcpy(kdcs + r->n_kdcs, src->kdcs, src->n_kdcs * sizeof(*kdcs));
     free(r->probes);
     free(r->kdcs);
     r->probes = probes;
