@@ -6,20 +6,17 @@
  */
 #include "conf/conf.h"
 
-#include <arpa/inet.h>
+#include "conf/endpoint.h"
+#include "conf/privfile.h"
+
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <libconfig.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#define DEFAULT_KDC_PORT 88
 #define DEFAULT_TIMEOUT 5.0
 #define MAX_TIMEOUT 300.0
 #define DEFAULT_CLOCKSKEW 300.0
@@ -243,169 +240,17 @@ static const char *find_space(const char *s)
     return NULL;
 }
 
-/*
- * Parse a port of 1 to 65535 written in decimal digits only.  Returns 0 and
- * sets *port_out, or -1.
- */
-static int parse_port(const char *text, unsigned short *port_out)
-{
-    unsigned long v = 0;
-    size_t i;
-
-    for (i = 0; text[i] != '\0'; i++) {
-        if (!isdigit((unsigned char)text[i]) || i >= 5)
-            return -1;
-        v = v * 10 + (unsigned long)(text[i] - '0');
-    }
-    if (i == 0 || v < 1 || v > 65535)
-        return -1;
-    *port_out = (unsigned short)v;
-    return 0;
-}
-
-/*
- * Parse one KDC entry: "host", "host:port", "[v6]" or "[v6]:port".  On
- * success returns 0 and fills *kdc_out (the caller owns kdc_out->host).  On
- * failure returns -1 and writes the reason into reason[size].
- */
-static int parse_kdc(const char *text, struct conf_kdc *kdc_out,
-                     char *reason, size_t size)
-{
-    const char *host = text, *port = NULL;
-    size_t host_len;
-    unsigned short port_num = DEFAULT_KDC_PORT;
-    char *dup;
-
-    if (text[0] == '[') {
-        const char *close = strchr(text, ']');
-        char addr[INET6_ADDRSTRLEN];
-        struct in6_addr a6;
-
-        if (close == NULL) {
-            snprintf(reason, size, "unterminated '[': write an IPv6 address "
-                     "as \"[2001:db8::1]\" or \"[2001:db8::1]:88\"");
-            return -1;
-        }
-        host = text + 1;
-        host_len = (size_t)(close - host);
-        if (close[1] == ':')
-            port = close + 2;
-        else if (close[1] != '\0') {
-            snprintf(reason, size, "unexpected \"%s\" after ']': expected "
-                     "\":port\" or nothing", close + 1);
-            return -1;
-        }
-        if (host_len == 0 || host_len >= sizeof(addr)) {
-            snprintf(reason, size, "brackets must hold an IPv6 address, "
-                     "e.g. \"[2001:db8::1]:88\"");
-            return -1;
-        }
-        memcpy(addr, host, host_len);
-        addr[host_len] = '\0';
-        if (inet_pton(AF_INET6, addr, &a6) != 1) {
-            snprintf(reason, size, "\"%s\" is not an IPv6 address", addr);
-            return -1;
-        }
-    } else {
-        const char *colon = strchr(text, ':');
-
-        if (colon != NULL && strchr(colon + 1, ':') != NULL) {
-            snprintf(reason, size, "an IPv6 address must be written in "
-                     "brackets, e.g. \"[2001:db8::1]\" or "
-                     "\"[2001:db8::1]:88\"");
-            return -1;
-        }
-        host_len = colon ? (size_t)(colon - text) : strlen(text);
-        if (colon != NULL)
-            port = colon + 1;
-        if (host_len == 0) {
-            snprintf(reason, size, "empty host: expected \"host\", "
-                     "\"host:port\" or \"[IPv6]:port\"");
-            return -1;
-        }
-        for (size_t i = 0; i < host_len; i++) {
-            unsigned char ch = (unsigned char)host[i];
-
-            if (isalnum(ch) || ch == '.' || ch == '-' || ch == '_')
-                continue;
-            if (isgraph(ch))
-                snprintf(reason, size, "host contains '%c': expected a DNS "
-                         "name or an IPv4 address", ch);
-            else
-                snprintf(reason, size, "host contains whitespace or a "
-                         "control character: expected a DNS name or an "
-                         "IPv4 address");
-            return -1;
-        }
-    }
-    if (port != NULL && parse_port(port, &port_num) != 0) {
-        snprintf(reason, size, "port \"%s\" is not a number from 1 to 65535",
-                 port);
-        return -1;
-    }
-    dup = strndup(host, host_len);
-    if (dup == NULL) {
-        snprintf(reason, size, "out of memory");
-        return -1;
-    }
-    kdc_out->host = dup;
-    kdc_out->port = port_num;
-    return 0;
-}
-
-/*
- * Check that a keytab or password file can be opened, is a regular non-empty
- * file, and that no one but its owner may touch it (as ssh does for keys).
- * `what` names the key in messages.  The contents are never read here.
- * Returns 0 when the file is fine.
- */
+/* Check a keytab or password file (see privfile_check), reporting at s. */
 static int check_secret_file(struct ctx *c, const config_setting_t *s,
                              const char *where, const char *what,
                              const char *path)
 {
-    struct stat st;
-    int fd = -1, ret = -1;
+    char reason[512];
 
-    if (path[0] == '\0') {
-        report(c, s, where, "\"%s\" is empty: expected the path of a file",
-               what);
-        goto cleanup;
-    }
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        report(c, s, where, "%s \"%s\": cannot open: %s", what, path,
-               strerror(errno));
-        goto cleanup;
-    }
-    if (fstat(fd, &st) != 0) {
-        report(c, s, where, "%s \"%s\": cannot stat: %s", what, path,
-               strerror(errno));
-        goto cleanup;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        report(c, s, where, "%s \"%s\" is a directory: expected a file", what,
-               path);
-        goto cleanup;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        report(c, s, where, "%s \"%s\" is not a regular file", what, path);
-        goto cleanup;
-    }
-    if ((st.st_mode & 077) != 0) {
-        report(c, s, where, "%s \"%s\" is accessible by group or others "
-               "(mode %04o); run: chmod 600 %s", what, path,
-               (unsigned)(st.st_mode & 07777), path);
-        goto cleanup;
-    }
-    if (st.st_size == 0) {
-        report(c, s, where, "%s \"%s\" is empty", what, path);
-        goto cleanup;
-    }
-    ret = 0;
-cleanup:
-    if (fd >= 0)
-        close(fd);
-    return ret;
+    if (privfile_check(path, what, reason, sizeof(reason)) == 0)
+        return 0;
+    report(c, s, where, "%s", reason);
+    return -1;
 }
 
 /* ---- client = { ... }: each apply() gets the struct conf_realm. ---- */
@@ -509,7 +354,7 @@ static void apply_kdcs(struct ctx *c, const config_setting_t *s,
                    type_name(config_setting_type(e)));
             continue;
         }
-        if (parse_kdc(config_setting_get_string(e), &kdc, reason,
+        if (endpoint_parse_kdc(config_setting_get_string(e), &kdc, reason,
                       sizeof(reason)) != 0) {
             report(c, e, where, "kdc \"%s\": %s",
                    config_setting_get_string(e), reason);
@@ -753,53 +598,6 @@ static void apply_realms(struct ctx *c, const config_setting_t *s,
 
 /* ---- the dns group: each apply() gets the struct conf_dns. ---- */
 
-/* Is v a numeric address with an optional port, as c-ares takes it:
- * "IPV4", "IPV4:PORT", "IPV6" or "[IPV6]:PORT"? */
-static int dns_server_ok(const char *v)
-{
-    char host[64];
-    const char *port = NULL, *end;
-    unsigned char buf[sizeof(struct in6_addr)];
-    size_t n;
-
-    if (v[0] == '[') {
-        end = strchr(v, ']');
-        if (end == NULL || (end[1] != '\0' && end[1] != ':'))
-            return 0;
-        n = (size_t)(end - v - 1);
-        if (n >= sizeof(host))
-            return 0;
-        memcpy(host, v + 1, n);
-        host[n] = '\0';
-        if (end[1] == ':')
-            port = end + 2;
-        if (inet_pton(AF_INET6, host, buf) != 1)
-            return 0;
-    } else if (inet_pton(AF_INET6, v, buf) == 1) {
-        return 1;
-    } else {
-        end = strchr(v, ':');
-        n = end ? (size_t)(end - v) : strlen(v);
-        if (n >= sizeof(host))
-            return 0;
-        memcpy(host, v, n);
-        host[n] = '\0';
-        if (end != NULL)
-            port = end + 1;
-        if (inet_pton(AF_INET, host, buf) != 1)
-            return 0;
-    }
-    if (port != NULL) {
-        char *stop;
-        long p;
-        errno = 0;
-        p = strtol(port, &stop, 10);
-        if (*port == '\0' || *stop != '\0' || errno != 0 || p < 1 || p > 65535)
-            return 0;
-    }
-    return 1;
-}
-
 static void apply_dns_servers(struct ctx *c, const config_setting_t *s,
                               const char *where, void *obj)
 {
@@ -828,7 +626,7 @@ static void apply_dns_servers(struct ctx *c, const config_setting_t *s,
             continue;
         }
         v = config_setting_get_string(e);
-        if (!dns_server_ok(v)) {
+        if (!endpoint_dns_server_ok(v)) {
             report(c, e, where, "server \"%s\" is not an IP address with an "
                    "optional port, e.g. \"127.0.0.1:5353\" or \"[::1]:53\"",
                    v);
@@ -920,97 +718,22 @@ cleanup:
     return ret;
 }
 
-/*
- * Read an open config file into a NUL-terminated buffer (caller frees
- * *text_out).  Refuses files over MAX_CONF_SIZE and files holding a NUL
- * byte, which libconfig would silently take as the end of the text.
- */
-static int read_text(struct ctx *c, int fd, char **text_out)
-{
-    char *buf = NULL, *grown;
-    size_t len = 0, cap = 0;
-    int ret = -1;
-
-    for (;;) {
-        ssize_t n;
-
-        if (len == cap) {
-            cap = cap ? cap * 2 : 4096;
-            grown = realloc(buf, cap + 1);
-            if (grown == NULL) {
-                report_at(c, NULL, 0, "out of memory");
-                goto cleanup;
-            }
-            buf = grown;
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            report_at(c, NULL, 0, "cannot read: %s", strerror(errno));
-            goto cleanup;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len > MAX_CONF_SIZE) {
-            report_at(c, NULL, 0, "is larger than %d bytes: expected a "
-                      "krb5_exporter config file", MAX_CONF_SIZE);
-            goto cleanup;
-        }
-    }
-    if (memchr(buf, '\0', len) != NULL) {
-        report_at(c, NULL, 0, "contains a NUL byte: expected a text file");
-        goto cleanup;
-    }
-    buf[len] = '\0';
-    *text_out = buf;
-    buf = NULL;
-    ret = 0;
-cleanup:
-    free(buf);
-    return ret;
-}
-
 int conf_load_file(const char *path, struct conf **conf_out,
                    struct conf_errors *errs)
 {
     struct ctx c = { .name = path, .errs = errs };
-    struct stat st;
+    char reason[512];
     char *text = NULL;
-    int fd = -1, ret = -1;
+    int ret;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        report_at(&c, NULL, 0, "cannot open: %s", strerror(errno));
-        goto cleanup;
-    }
-    if (fstat(fd, &st) != 0) {
-        report_at(&c, NULL, 0, "cannot stat: %s", strerror(errno));
-        goto cleanup;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        report_at(&c, NULL, 0, "is a directory: expected a config file");
-        goto cleanup;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        report_at(&c, NULL, 0, "is not a regular file");
-        goto cleanup;
-    }
     /* The file names the keytabs and password files, so only its owner
      * may read or change it, as ssh insists for its keys. */
-    if ((st.st_mode & 077) != 0) {
-        report_at(&c, NULL, 0, "is accessible by group or others (mode "
-                  "%04o); run: chmod 600 %s", (unsigned)(st.st_mode & 07777),
-                  path);
-        goto cleanup;
+    if (privfile_read(path, MAX_CONF_SIZE, &text, reason,
+                      sizeof(reason)) != 0) {
+        report_at(&c, NULL, 0, "%s", reason);
+        return -1;
     }
-    if (read_text(&c, fd, &text) != 0)
-        goto cleanup;
     ret = conf_load_string(text, path, conf_out, errs);
-cleanup:
-    if (fd >= 0)
-        close(fd);
     free(text);
     return ret;
 }
