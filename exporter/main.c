@@ -18,6 +18,10 @@
 #include "exporter/summary.h"
 #include "version.h"
 
+/* The longest a realm task can run is its timeout (at most 300 s); in
+ * practice an abandoned one ends within the scrape grace. */
+#define SHUTDOWN_DRAIN_SECONDS 10.0
+
 /* Load and validate the config, printing every problem.  NULL on failure. */
 static struct conf *
 load_config(const char *path)
@@ -145,6 +149,14 @@ main(int argc, char **argv)
     }
     status = flags.once ? run_once(&app) : serve(&app, flags.listen_address,
                                                  &sigs);
+    /* A realm task abandoned at a scrape deadline may still be finishing
+     * its last exchange; it reads the config, so let it end first.  Every
+     * exchange is bounded by its realm's timeout. */
+    if (scrape_drain(SHUTDOWN_DRAIN_SECONDS) != 0) {
+        log_warn("realm tasks still running at exit; leaving them");
+        ares_library_cleanup();
+        return status;
+    }
     app_destroy(&app);
     ares_library_cleanup();
     return status;

@@ -34,6 +34,48 @@ struct run {
     struct task *tasks;
 };
 
+/*
+ * Tasks alive in the whole process, so that shutdown can wait for
+ * abandoned ones before freeing the config they read.  Daemon state.
+ */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t live_cond = PTHREAD_COND_INITIALIZER;
+static size_t live_tasks;
+
+static void
+live_add(int delta)
+{
+    pthread_mutex_lock(&live_lock);
+    live_tasks = (size_t)((long)live_tasks + delta);
+    if (live_tasks == 0)
+        pthread_cond_broadcast(&live_cond);
+    pthread_mutex_unlock(&live_lock);
+}
+
+size_t
+scrape_drain(double seconds)
+{
+    struct timespec ts;
+    size_t left;
+
+    /* pthread_cond_timedwait on the default condvar clock (realtime) is
+     * fine here: this runs once, at shutdown. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)seconds;
+    ts.tv_nsec += (long)((seconds - floor(seconds)) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&live_lock);
+    while (live_tasks > 0 &&
+           pthread_cond_timedwait(&live_cond, &live_lock, &ts) == 0)
+        ;
+    left = live_tasks;
+    pthread_mutex_unlock(&live_lock);
+    return left;
+}
+
 static void
 run_release(struct run *run)
 {
@@ -69,6 +111,7 @@ task_main(void *arg)
     pthread_cond_broadcast(&t->run->cond);
     pthread_mutex_unlock(&t->run->lock);
     run_release(t->run);
+    live_add(-1);
     return NULL;
 }
 
@@ -142,8 +185,10 @@ scrape_run(const struct conf *conf, double budget_seconds,
         run->pending++;
         run->n_tasks++;
         pthread_mutex_unlock(&run->lock);
+        live_add(1);
         ret = pthread_create(&tid, NULL, task_main, t);
         if (ret != 0) {
+            live_add(-1);
             log_error("realm=%s: cannot start probe task: %s",
                       t->conf->realm, strerror(ret));
             pthread_mutex_lock(&run->lock);

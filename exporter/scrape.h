@@ -26,6 +26,13 @@ int scrape_run(const struct conf *conf, double budget_seconds,
                struct realm_result **results_out);
 void scrape_results_free(struct realm_result *results, size_t n);
 
+/*
+ * Wait up to `seconds` for every realm task still running (abandoned ones
+ * included) to finish, so that the config they borrow can be freed.
+ * Returns the number of tasks still running.
+ */
+size_t scrape_drain(double seconds);
+
 /* Grace given to a realm task past its own deadline before it is abandoned. */
 #define SCRAPE_GRACE_SECONDS 0.2
 

@@ -1,0 +1,260 @@
+/* Unit tests for the pure parts of the probes: the in-memory profile, KDC
+ * reply judgement, result splicing and principal defaults. */
+#include <errno.h>
+#include <profile.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <krb5/krb5.h>
+
+#include "probes/discovery.h"
+#include "probes/kdc.h"
+#include "probes/kdcio.h"
+#include "probes/krbprofile.h"
+#include "probes/result.h"
+#include "probes/service.h"
+
+static struct conf_realm
+realm_conf(void)
+{
+    struct conf_realm r;
+
+    memset(&r, 0, sizeof(r));
+    r.realm = (char *)(uintptr_t) "EXAMPLE.COM";
+    r.clockskew = 120;
+    r.timeout = 5;
+    return r;
+}
+
+static void
+add_target(struct kdc_set *set, const char *host, unsigned short port,
+           enum kdc_proto proto)
+{
+    struct kdc_spec spec;
+
+    memset(&spec, 0, sizeof(spec));
+    strcpy(spec.host, host);
+    spec.port = port;
+    spec.proto = proto;
+    assert_int_equal(discovery_add_specs(set, TRANSPORT_BOTH, &spec, 1), 0);
+}
+
+static void
+profile_holds_the_realm(void **state)
+{
+    struct conf_realm r = realm_conf();
+    struct kdc_set set;
+    struct krbprofile p;
+    const char *kdc_names[] = { "realms", "EXAMPLE.COM", "kdc", NULL };
+    const char *sync_names[] = { "libdefaults", "kdc_timesync", NULL };
+    const char *skew_names[] = { "libdefaults", "clockskew", NULL };
+    const char *none[] = { "libdefaults", "no_such_thing", NULL };
+    char **values = NULL;
+
+    (void)state;
+    memset(&set, 0, sizeof(set));
+    memset(&p, 0, sizeof(p));
+    add_target(&set, "kdc1.example.com", 88, KDC_PROTO_UDP);
+    add_target(&set, "2001:db8::1", 750, KDC_PROTO_UDP);
+    /* The same host and port over TCP is one profile entry, not two. */
+    add_target(&set, "kdc1.example.com", 88, KDC_PROTO_TCP);
+    assert_int_equal(set.n, 3);
+    assert_int_equal(krbprofile_build(&p, &r, &set), 0);
+
+    assert_int_equal(krbprofile_lookup(&p, kdc_names, &values), 0);
+    assert_string_equal(values[0], "kdc1.example.com:88");
+    assert_string_equal(values[1], "[2001:db8::1]:750");
+    assert_null(values[2]);
+    krbprofile_free_values(values);
+
+    /* libkrb5 reads kdc_timesync as an integer: "false" would not parse. */
+    assert_int_equal(krbprofile_lookup(&p, sync_names, &values), 0);
+    assert_string_equal(values[0], "0");
+    krbprofile_free_values(values);
+    assert_int_equal(krbprofile_lookup(&p, skew_names, &values), 0);
+    assert_string_equal(values[0], "120");
+    krbprofile_free_values(values);
+    assert_int_equal(krbprofile_lookup(&p, none, &values), ENOENT);
+
+    krbprofile_free(&p);
+    discovery_free(&set);
+}
+
+/* The profile really drives a krb5 context. */
+static void
+profile_makes_a_context(void **state)
+{
+    struct conf_realm r = realm_conf();
+    struct kdc_set set;
+    struct krbprofile p;
+    profile_t profile = NULL;
+    krb5_context ctx = NULL;
+    char *realm = NULL;
+
+    (void)state;
+    memset(&set, 0, sizeof(set));
+    memset(&p, 0, sizeof(p));
+    add_target(&set, "127.0.0.1", 8888, KDC_PROTO_UDP);
+    assert_int_equal(krbprofile_build(&p, &r, &set), 0);
+    assert_int_equal(krbprofile_open(&p, (void **)&profile), 0);
+    assert_int_equal(krb5_init_context_profile(profile, 0, &ctx), 0);
+    profile_release(profile);
+    assert_int_equal(krb5_get_default_realm(ctx, &realm), 0);
+    assert_string_equal(realm, "EXAMPLE.COM");
+    krb5_free_default_realm(ctx, realm);
+    krb5_free_context(ctx);
+    krbprofile_free(&p);
+    discovery_free(&set);
+}
+
+static void
+discovery_dedupes_and_filters(void **state)
+{
+    struct kdc_spec specs[3];
+    struct kdc_set set;
+
+    (void)state;
+    memset(specs, 0, sizeof(specs));
+    memset(&set, 0, sizeof(set));
+    strcpy(specs[0].host, "kdc1");
+    specs[0].port = 88;
+    specs[0].proto = KDC_PROTO_UDP;
+    specs[1] = specs[0];
+    specs[2] = specs[0];
+    specs[2].proto = KDC_PROTO_TCP;
+    assert_int_equal(discovery_add_specs(&set, TRANSPORT_UDP, specs, 3), 0);
+    assert_int_equal(set.n, 1);
+    assert_string_equal(set.items[0].label, "udp/kdc1:88");
+    assert_int_equal(discovery_add_specs(&set, TRANSPORT_TCP, specs, 3), 0);
+    assert_int_equal(set.n, 2);
+    assert_string_equal(set.items[1].label, "tcp/kdc1:88");
+    discovery_free(&set);
+}
+
+static void
+replies_by_tag(void **state)
+{
+    const unsigned char as_rep[] = { 0x6b, 0x01 }, tgs_rep[] = { 0x6d, 0x01 },
+                        krb_error[] = { 0x7e, 0x01 }, junk[] = { 'h', 'i' },
+                        as_req[] = { 0x6a, 0x01 };
+
+    (void)state;
+    assert_true(kdcio_looks_like_reply(as_rep, 2));
+    assert_true(kdcio_looks_like_reply(tgs_rep, 2));
+    assert_true(kdcio_looks_like_reply(krb_error, 2));
+    assert_false(kdcio_looks_like_reply(junk, 2));
+    assert_false(kdcio_looks_like_reply(as_req, 2));
+    assert_false(kdcio_looks_like_reply(krb_error, 1));
+}
+
+/* A real KRB-ERROR made by libkrb5 is judged up, with the KDC's time. */
+static void
+judge_krb_error(void **state)
+{
+    krb5_context ctx = NULL;
+    krb5_error err;
+    krb5_data out = { 0, 0, NULL };
+    krb5_principal server = NULL;
+    struct kdc_verdict v;
+
+    (void)state;
+    assert_int_equal(krb5_init_context(&ctx), 0);
+    assert_int_equal(krb5_parse_name(ctx, "krbtgt/EXAMPLE.COM@EXAMPLE.COM",
+                                     &server), 0);
+    memset(&err, 0, sizeof(err));
+    err.stime = 1800000000;
+    err.susec = 250000;
+    err.error = KRB5KDC_ERR_PREAUTH_REQUIRED - ERROR_TABLE_BASE_krb5;
+    err.server = server;
+    assert_int_equal(krb5_mk_error(ctx, &err, &out), 0);
+
+    v = kdc_judge_reply(ctx, (const unsigned char *)out.data, out.length);
+    assert_true(v.up);
+    assert_true(v.has_skew);
+    assert_true(v.kdc_time > 1800000000.24 && v.kdc_time < 1800000000.26);
+
+    /* Cut short, the same bytes no longer decode. */
+    v = kdc_judge_reply(ctx, (const unsigned char *)out.data, out.length / 2);
+    assert_false(v.up);
+    assert_int_equal(v.error.space, ERR_SPACE_KRB5);
+    assert_int_not_equal(v.error.code, 0);
+
+    v = kdc_judge_reply(ctx, (const unsigned char *)"hello", 5);
+    assert_false(v.up);
+    assert_int_equal(v.error.code, KRB5KRB_AP_ERR_MSG_TYPE);
+
+    krb5_free_data_contents(ctx, &out);
+    krb5_free_principal(ctx, server);
+    krb5_free_context(ctx);
+}
+
+static void
+splice_puts_probes_in_place(void **state)
+{
+    struct realm_result r, k;
+    const struct probe_error ok = { ERR_SPACE_KRB5, 0 };
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    memset(&k, 0, sizeof(k));
+    result_add_probe(&r, PROBE_DISCOVERY, strdup("R"), 1, 0, ok, NULL);
+    result_add_probe(&r, PROBE_TGT, strdup("c@R"), 1, 0, ok, NULL);
+    result_add_probe(&k, PROBE_KDC, strdup("udp/a:88"), 1, 0, ok, NULL);
+    result_add_probe(&k, PROBE_KDC, strdup("tcp/a:88"), 1, 0, ok, NULL);
+    result_add_kdc(&k, strdup("udp/a:88"), 1, 2.5);
+    assert_int_equal(result_splice(&r, 1, &k), 0);
+    assert_int_equal(r.n_probes, 4);
+    assert_int_equal(r.probes[0].kind, PROBE_DISCOVERY);
+    assert_string_equal(r.probes[1].target, "udp/a:88");
+    assert_string_equal(r.probes[2].target, "tcp/a:88");
+    assert_int_equal(r.probes[3].kind, PROBE_TGT);
+    assert_int_equal(r.n_kdcs, 1);
+    assert_true(r.kdcs[0].skew_seconds == 2.5);
+    assert_int_equal(k.n_probes, 0);
+    /* Splicing nothing, past the end, changes nothing. */
+    assert_int_equal(result_splice(&r, 99, &k), 0);
+    assert_int_equal(r.n_probes, 4);
+    result_clear(&r);
+    result_clear(&k);
+}
+
+static void
+principal_defaults(void **state)
+{
+    struct {
+        const char *name;
+        const char *want;
+    } cases[] = {
+        { "krbmon", "krbmon@EXAMPLE.COM" },
+        { "krbmon@OTHER.ORG", "krbmon@OTHER.ORG" },
+        { "HTTP/www.example.com", "HTTP/www.example.com@EXAMPLE.COM" },
+        { "odd\\@name", "odd\\@name@EXAMPLE.COM" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *p = service_default_principal(cases[i].name, "EXAMPLE.COM");
+        assert_string_equal(p, cases[i].want);
+        free(p);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(profile_holds_the_realm),
+        cmocka_unit_test(profile_makes_a_context),
+        cmocka_unit_test(discovery_dedupes_and_filters),
+        cmocka_unit_test(replies_by_tag),
+        cmocka_unit_test(judge_krb_error),
+        cmocka_unit_test(splice_puts_probes_in_place),
+        cmocka_unit_test(principal_defaults),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
