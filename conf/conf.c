@@ -22,6 +22,11 @@
 #define DEFAULT_CLOCKSKEW 300.0
 #define MAX_CLOCKSKEW 86400.0
 #define MAX_DNS_TIMEOUT 60.0
+#define DEFAULT_BACKOFF 300.0
+#define DEFAULT_BACKOFF_MAX 3600.0
+#define MAX_BACKOFF (7 * 86400.0)
+#define DEFAULT_WORKERS 16
+#define MAX_WORKERS 1024
 #define MAX_CONF_SIZE (1024 * 1024)
 
 /* State of one load: where messages go and whether anything went wrong. */
@@ -429,6 +434,32 @@ static void apply_clockskew(struct ctx *c, const config_setting_t *s,
                "above 0 and at most %g, e.g. 300", v, MAX_CLOCKSKEW);
 }
 
+static void apply_backoff(struct ctx *c, const config_setting_t *s,
+                          const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    double v = number_value(s);
+
+    if (v > 0 && v <= MAX_BACKOFF)
+        r->backoff = v;
+    else
+        report(c, s, where, "backoff %g is out of range: expected seconds "
+               "above 0 and at most %g, e.g. 300", v, MAX_BACKOFF);
+}
+
+static void apply_backoff_max(struct ctx *c, const config_setting_t *s,
+                              const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    double v = number_value(s);
+
+    if (v > 0 && v <= MAX_BACKOFF)
+        r->backoff_max = v;
+    else
+        report(c, s, where, "backoff_max %g is out of range: expected "
+               "seconds above 0 and at most %g, e.g. 3600", v, MAX_BACKOFF);
+}
+
 static void apply_timeout(struct ctx *c, const config_setting_t *s,
                           const char *where, void *obj)
 {
@@ -522,6 +553,10 @@ static const struct key realm_keys[] = {
       apply_timeout },
     { "clockskew", T_NUMBER, "a number of seconds, e.g. 300", NULL,
       apply_clockskew },
+    { "backoff", T_NUMBER, "a number of seconds, e.g. 300", NULL,
+      apply_backoff },
+    { "backoff_max", T_NUMBER, "a number of seconds, e.g. 3600", NULL,
+      apply_backoff_max },
     { "client", T_GROUP, "a group such as { principal = \"...\"; "
       "keytab = \"...\"; }", "missing \"client\" group, e.g. client = { "
       "principal = \"krbmon@EXAMPLE.COM\"; keytab = "
@@ -542,6 +577,8 @@ static void load_realm(struct ctx *c, const config_setting_t *g, unsigned idx,
     r->canonicalize = CANON_NONE;
     r->timeout = DEFAULT_TIMEOUT;
     r->clockskew = DEFAULT_CLOCKSKEW;
+    r->backoff = DEFAULT_BACKOFF;
+    r->backoff_max = DEFAULT_BACKOFF_MAX;
     r->line = (int)config_setting_source_line(g);
 
     /* Name the realm in every message about it, even those about keys
@@ -553,6 +590,10 @@ static void load_realm(struct ctx *c, const config_setting_t *g, unsigned idx,
         snprintf(where, sizeof(where), "realm #%u", idx + 1);
 
     walk_group(c, g, realm_keys, N_OF(realm_keys), where, r);
+    if (r->backoff_max < r->backoff)
+        report(c, g, where, "backoff_max %g is shorter than backoff %g: the "
+               "backoff doubles from backoff up to backoff_max",
+               r->backoff_max, r->backoff);
 
     if (r->realm == NULL)
         return;
@@ -667,7 +708,24 @@ static void apply_dns(struct ctx *c, const config_setting_t *s,
     walk_group(c, s, dns_keys, N_OF(dns_keys), "dns", &conf->dns);
 }
 
+static void apply_workers(struct ctx *c, const config_setting_t *s,
+                          const char *where, void *obj)
+{
+    struct conf *conf = obj;
+    long long v = config_setting_type(s) == CONFIG_TYPE_INT64
+                      ? config_setting_get_int64(s)
+                      : config_setting_get_int(s);
+
+    if (v >= 1 && v <= MAX_WORKERS)
+        conf->workers = (unsigned)v;
+    else
+        report(c, s, where, "workers %lld is out of range: expected 1 to %d",
+               v, MAX_WORKERS);
+}
+
 static const struct key top_keys[] = {
+    { "workers", TYPE_BIT(CONFIG_TYPE_INT) | TYPE_BIT(CONFIG_TYPE_INT64),
+      "a whole number, e.g. 16", NULL, apply_workers },
     { "dns", T_GROUP, "a group such as { servers = ( \"127.0.0.1:53\" ); }",
       NULL, apply_dns },
     { "realms", T_SEQ, "a list of realm groups: realms = ( { realm = "
@@ -705,6 +763,7 @@ int conf_load_string(const char *text, const char *name,
         report_at(&c, NULL, 0, "out of memory");
         goto cleanup;
     }
+    conf->workers = DEFAULT_WORKERS;
     walk_group(&c, config_root_setting(&cfg), top_keys, N_OF(top_keys),
                NULL, conf);
     if (c.failed)

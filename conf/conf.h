@@ -26,6 +26,10 @@ struct conf_realm {
     double timeout;           /* seconds, default 5.0, (0, 300] */
     double clockskew;         /* seconds of clock difference tolerated,
                                  default 300 as in MIT krb5 */
+    double backoff;           /* lockout guard: first backoff after a
+                                 credential failure, seconds, default 300 */
+    double backoff_max;       /* lockout guard: longest backoff, default
+                                 3600, at least backoff */
     char *client_principal;   /* owned, as written in the config */
     char *keytab;             /* owned or NULL; exactly one of keytab and */
     char *password_file;      /* password_file is set */
@@ -46,6 +50,7 @@ struct conf_dns {
 struct conf {
     char *path;               /* owned; the name used in messages */
     struct conf_dns dns;
+    unsigned workers;         /* realm probes run at once, default 16 */
     struct conf_realm *realms;  /* owned array of n_realms */
     size_t n_realms;
 };

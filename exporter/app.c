@@ -1,4 +1,4 @@
-/* app: running state and scrape handlers; see app.h. */
+/* app: running state and request handlers; see app.h. */
 #include "exporter/app.h"
 
 #include <ares.h>
@@ -7,23 +7,48 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "exporter/debugpage.h"
 #include "exporter/log.h"
-#include "exporter/scrape.h"
 #include "probes/deadline.h"
 #include "probes/krb5err.h"
+#include "probes/trace.h"
 #include "version.h"
 
+static double
+wall_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int
-app_init(struct app *app, struct conf *conf)
+app_init(struct app *app, const char *config_path, struct conf *conf)
 {
     int ret;
 
     memset(app, 0, sizeof(*app));
+    app->conf = confref_new(conf);
+    if (app->conf == NULL)
+        return ENOMEM;
     ret = counters_init(&app->counters);
-    if (ret != 0)
+    if (ret != 0) {
+        confref_put(app->conf);
         return ret;
-    app->conf = conf;
+    }
+    ret = scheduler_start(&app->sched, conf->workers, &app->counters);
+    if (ret != 0) {
+        counters_destroy(&app->counters);
+        confref_put(app->conf);
+        return ret;
+    }
+    pthread_mutex_init(&app->lock, NULL);
+    app->config_path = config_path;
+    app->reload_successful = 1;
+    app->reload_success_timestamp = wall_now();
     app->build.version = KRB5EXP_VERSION;
     app->build.krb5_version = KRB5EXP_KRB5_VERSION;
     app->build.cares_version = ares_version(NULL);
@@ -34,9 +59,75 @@ app_init(struct app *app, struct conf *conf)
 void
 app_destroy(struct app *app)
 {
+    scheduler_stop(&app->sched);
     counters_destroy(&app->counters);
-    conf_free(app->conf);
+    confref_put(app->conf);
     app->conf = NULL;
+    pthread_mutex_destroy(&app->lock);
+}
+
+struct confref *
+app_conf(struct app *app)
+{
+    struct confref *ref;
+
+    pthread_mutex_lock(&app->lock);
+    ref = confref_get(app->conf);
+    pthread_mutex_unlock(&app->lock);
+    return ref;
+}
+
+int
+app_reload(struct app *app, char **report_out)
+{
+    struct conf_errors errs = { NULL, 0 };
+    struct conf *conf = NULL;
+    struct confref *fresh, *old;
+    struct sbuf report;
+    int ret = -1;
+
+    sbuf_init(&report);
+    if (conf_load_file(app->config_path, &conf, &errs) != 0) {
+        for (size_t i = 0; i < errs.count; i++) {
+            log_error("reload: %s", errs.messages[i]);
+            sbuf_addf(&report, "%s\n", errs.messages[i]);
+        }
+        log_error("reload: %s is invalid; the previous configuration stays "
+                  "in force", app->config_path);
+        sbuf_addf(&report, "%s: configuration is invalid; the previous one "
+                  "stays in force\n", app->config_path);
+        pthread_mutex_lock(&app->lock);
+        app->reload_successful = 0;
+        pthread_mutex_unlock(&app->lock);
+        goto done;
+    }
+    fresh = confref_new(conf);
+    if (fresh == NULL) {
+        sbuf_add(&report, "out of memory\n");
+        goto done;
+    }
+    if (conf->workers != app->sched.pool.n_threads)
+        log_warn("reload: workers = %u takes effect at the next start",
+                 conf->workers);
+    pthread_mutex_lock(&app->lock);
+    old = app->conf;
+    app->conf = fresh;
+    app->reload_successful = 1;
+    app->reload_success_timestamp = wall_now();
+    pthread_mutex_unlock(&app->lock);
+    /* New config, new chance: end every lockout backoff. */
+    scheduler_reset_backoff(&app->sched);
+    confref_put(old);
+    log_info("reload: %s loaded with %zu realm%s", app->config_path,
+             conf->n_realms, conf->n_realms == 1 ? "" : "s");
+    sbuf_addf(&report, "%s: configuration reloaded (%zu realm%s)\n",
+              app->config_path, conf->n_realms,
+              conf->n_realms == 1 ? "" : "s");
+    ret = 0;
+done:
+    conf_errors_clear(&errs);
+    *report_out = sbuf_take(&report, NULL);
+    return ret;
 }
 
 static void
@@ -58,64 +149,216 @@ log_failures(const struct realm_result *results, size_t n)
     }
 }
 
-int
-app_scrape(struct app *app, double budget_seconds, char **text_out,
-           size_t *len_out, struct realm_result **results_out)
+/*
+ * Write the exposition of results (the realms idx[] of conf).  With
+ * self_metrics the exporter's own metrics follow; errors_total is limited
+ * to these realms otherwise.
+ */
+static int
+render(struct app *app, struct confref *conf, const size_t *idx,
+       const struct realm_result *results, size_t n, int self_metrics,
+       double started, struct sbuf *out)
 {
-    struct realm_result *results = NULL;
     struct error_count *errors = NULL;
-    size_t n_errors = 0, n = app->conf->n_realms;
-    double start = deadline_now();
+    size_t n_errors = 0, kept = 0;
     struct expo_snapshot snap;
-    struct sbuf out;
+    struct expo_self self;
+    double *backoff;
     int ret;
 
-    ret = scrape_run(app->conf, budget_seconds, &results);
-    if (ret != 0)
+    backoff = calloc(n ? n : 1, sizeof(*backoff));
+    if (backoff == NULL)
+        return ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        backoff[i] = scheduler_backoff_left(&app->sched,
+                                            &conf->conf->realms[idx[i]]);
+    ret = counters_snapshot(&app->counters, &errors, &n_errors);
+    if (ret != 0) {
+        free(backoff);
         return ret;
-    log_failures(results, n);
-    for (size_t i = 0; i < n && ret == 0; i++)
-        ret = counters_add_result(&app->counters, &results[i]);
-    if (ret == 0)
-        ret = counters_snapshot(&app->counters, &errors, &n_errors);
-    if (ret != 0)
-        goto cleanup;
+    }
+    /* Keep only the counts of the realms shown. */
+    for (size_t i = 0; i < n_errors; i++) {
+        int shown = 0;
+        for (size_t j = 0; j < n && !shown; j++)
+            shown = strcmp(errors[i].realm, results[j].realm) == 0;
+        if (shown) {
+            struct error_count e = errors[i];
+            errors[i] = errors[kept];
+            errors[kept++] = e;
+        }
+    }
     memset(&snap, 0, sizeof(snap));
     snap.realms = results;
     snap.n_realms = n;
+    snap.backoff_left = backoff;
     snap.errors = errors;
-    snap.n_errors = n_errors;
-    snap.build = &app->build;
-    snap.scrape_duration = deadline_now() - start;
-    sbuf_init(&out);
-    expo_write(&out, &snap);
-    *text_out = sbuf_take(&out, len_out);
-    if (*text_out == NULL) {
-        ret = ENOMEM;
-        goto cleanup;
+    snap.n_errors = kept;
+    if (self_metrics) {
+        pthread_mutex_lock(&app->lock);
+        self.reload_successful = app->reload_successful;
+        self.reload_success_timestamp = app->reload_success_timestamp;
+        pthread_mutex_unlock(&app->lock);
+        self.build = &app->build;
+        self.probes_in_flight = scheduler_in_flight(&app->sched);
+        self.scrape_duration = deadline_now() - started;
+        snap.self = &self;
     }
+    expo_write(out, &snap);
+    counters_snapshot_free(errors, n_errors);
+    free(backoff);
+    return sbuf_status(out) == 0 ? 0 : ENOMEM;
+}
+
+int
+app_scrape(struct app *app, double budget_seconds, char **text_out,
+           size_t *len_out, struct realm_result **results_out, size_t *n_out)
+{
+    struct confref *conf = app_conf(app);
+    size_t n = conf->conf->n_realms, *idx;
+    struct realm_result *results = NULL;
+    double started = deadline_now();
+    struct sbuf out;
+    int ret;
+
+    sbuf_init(&out);
+    idx = calloc(n ? n : 1, sizeof(*idx));
+    if (idx == NULL) {
+        confref_put(conf);
+        return ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    ret = scheduler_scrape(&app->sched, conf, idx, n, budget_seconds, NULL,
+                           &results);
+    if (ret != 0)
+        goto cleanup;
+    log_failures(results, n);
+    ret = render(app, conf, idx, results, n, 1, started, &out);
+    if (ret != 0)
+        goto cleanup;
+    *text_out = sbuf_take(&out, len_out);
     if (results_out != NULL) {
         *results_out = results;
+        *n_out = n;
         results = NULL;
     }
 cleanup:
-    counters_snapshot_free(errors, n_errors);
-    scrape_results_free(results, n);
+    sbuf_free(&out);
+    scheduler_results_free(results, n);
+    free(idx);
+    confref_put(conf);
     return ret;
 }
 
 int
-app_metrics(void *arg, double budget_seconds, char **body_out,
-            size_t *len_out)
+app_metrics(void *arg, double budget_seconds, struct http_reply *out)
 {
     struct app *app = arg;
-    int ret = app_scrape(app, budget_seconds, body_out, len_out, NULL);
+    int ret = app_scrape(app, budget_seconds, &out->body, &out->len, NULL,
+                         NULL);
 
     if (ret != 0) {
         log_error("scrape failed: %s", strerror(ret));
         return -1;
     }
+    out->status = 200;
+    out->content_type = HTTP_TYPE_METRICS;
     return 0;
+}
+
+/* Index of a configured realm by name, or -1. */
+static long
+realm_index(const struct conf *conf, const char *realm)
+{
+    for (size_t i = 0; i < conf->n_realms; i++) {
+        if (strcmp(conf->realms[i].realm, realm) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+int
+app_probe(void *arg, const struct probe_query *query, double budget_seconds,
+          struct http_reply *out)
+{
+    struct app *app = arg;
+    struct confref *conf = app_conf(app);
+    struct realm_result *results = NULL;
+    double started = deadline_now(), wall_start = wall_now();
+    struct trace trace;
+    struct sbuf metrics, page;
+    long i = realm_index(conf->conf, query->realm);
+    size_t idx;
+    int ret;
+
+    if (i < 0) {
+        /* Only configured realms are ever probed; the name is not echoed
+         * back, so nothing from the query string reaches the reply. */
+        confref_put(conf);
+        return http_reply_text(out, 400, "unknown realm: it is not in the "
+                               "configuration\n");
+    }
+    idx = (size_t)i;
+    sbuf_init(&metrics);
+    sbuf_init(&page);
+    if (query->debug)
+        trace_init(&trace);
+    ret = scheduler_scrape(&app->sched, conf, &idx, 1, budget_seconds,
+                           query->debug ? &trace : NULL, &results);
+    if (ret == 0)
+        ret = render(app, conf, &idx, results, 1, 0, started, &metrics);
+    if (ret == 0 && query->debug) {
+        pthread_mutex_lock(&trace.lock);
+        debugpage_write(&page, &results[0], trace.text.data, metrics.data,
+                        wall_start);
+        pthread_mutex_unlock(&trace.lock);
+        ret = sbuf_status(&page) == 0 ? 0 : ENOMEM;
+    }
+    if (ret == 0) {
+        struct sbuf *body = query->debug ? &page : &metrics;
+        out->status = 200;
+        out->content_type = query->debug ? HTTP_TYPE_TEXT : HTTP_TYPE_METRICS;
+        out->body = sbuf_take(body, &out->len);
+        ret = out->body != NULL ? 0 : ENOMEM;
+    }
+    if (query->debug)
+        trace_free(&trace);
+    sbuf_free(&metrics);
+    sbuf_free(&page);
+    scheduler_results_free(results, 1);
+    confref_put(conf);
+    if (ret != 0) {
+        log_error("probe of realm failed: %s", strerror(ret));
+        return -1;
+    }
+    return 0;
+}
+
+int
+app_reload_handler(void *arg, struct http_reply *out)
+{
+    struct app *app = arg;
+    char *report = NULL;
+    int ok = app_reload(app, &report) == 0;
+
+    out->status = ok ? 200 : 500;
+    out->content_type = HTTP_TYPE_TEXT;
+    out->body = report;
+    out->len = report != NULL ? strlen(report) : 0;
+    return report != NULL ? 0 : -1;
+}
+
+int
+app_ready(void *arg)
+{
+    struct app *app = arg;
+    int ready;
+
+    pthread_mutex_lock(&app->lock);
+    ready = app->conf != NULL;
+    pthread_mutex_unlock(&app->lock);
+    return ready;
 }
 
 /* Append text with the five HTML special characters escaped. */
@@ -134,10 +377,29 @@ add_html(struct sbuf *b, const char *text)
     }
 }
 
+/* Append text escaped for a URL query value. */
+static void
+add_query_value(struct sbuf *b, const char *text)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+            (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_') {
+            sbuf_addn(b, (const char *)p, 1);
+        } else {
+            char enc[4] = { '%', hex[*p >> 4], hex[*p & 15], '\0' };
+            sbuf_add(b, enc);
+        }
+    }
+}
+
 int
-app_landing(void *arg, char **body_out, size_t *len_out)
+app_landing(void *arg, struct http_reply *out)
 {
     struct app *app = arg;
+    struct confref *ref = app_conf(app);
+    const struct conf *conf = ref->conf;
     struct sbuf b;
 
     sbuf_init(&b);
@@ -148,16 +410,19 @@ app_landing(void *arg, char **body_out, size_t *len_out)
     add_html(&b, app->build.version);
     sbuf_add(&b, ".</p>\n<ul>\n<li><a href=\"metrics\">/metrics</a>: probe "
                  "every realm now</li>\n<li><a href=\"-/healthy\">/-/healthy"
-                 "</a></li>\n</ul>\n<h2>Realms</h2>\n<table>\n<tr><th>realm"
-                 "</th><th>client</th><th>KDCs</th><th>transport</th>"
-                 "<th>services</th></tr>\n");
-    for (size_t i = 0; i < app->conf->n_realms; i++) {
-        const struct conf_realm *r = &app->conf->realms[i];
+                 "</a></li>\n<li><a href=\"-/ready\">/-/ready</a></li>\n"
+                 "</ul>\n<h2>Realms</h2>\n<table>\n<tr><th>realm</th>"
+                 "<th>client</th><th>KDCs</th><th>transport</th>"
+                 "<th>services</th><th>probe</th></tr>\n");
+    for (size_t i = 0; i < conf->n_realms; i++) {
+        const struct conf_realm *r = &conf->realms[i];
         sbuf_add(&b, "<tr><td>");
         add_html(&b, r->realm);
         sbuf_add(&b, "</td><td>");
         add_html(&b, r->client_principal);
         sbuf_add(&b, "</td><td>");
+        if (r->n_kdcs == 0)
+            sbuf_add(&b, "(DNS)");
         for (size_t k = 0; k < r->n_kdcs; k++) {
             char port[8];
             snprintf(port, sizeof(port), "%u", (unsigned)r->kdcs[k].port);
@@ -173,9 +438,16 @@ app_landing(void *arg, char **body_out, size_t *len_out)
             sbuf_add(&b, k ? "<br>" : "");
             add_html(&b, r->services[k]);
         }
-        sbuf_add(&b, "</td></tr>\n");
+        sbuf_add(&b, "</td><td><a href=\"probe?realm=");
+        add_query_value(&b, r->realm);
+        sbuf_add(&b, "\">metrics</a> <a href=\"probe?realm=");
+        add_query_value(&b, r->realm);
+        sbuf_add(&b, "&amp;debug=true\">debug</a></td></tr>\n");
     }
     sbuf_add(&b, "</table>\n</body></html>\n");
-    *body_out = sbuf_take(&b, len_out);
-    return *body_out != NULL ? 0 : -1;
+    confref_put(ref);
+    out->status = 200;
+    out->content_type = HTTP_TYPE_HTML;
+    out->body = sbuf_take(&b, &out->len);
+    return out->body != NULL ? 0 : -1;
 }

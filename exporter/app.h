@@ -1,39 +1,68 @@
 /*
- * app: the exporter's running state (the loaded config, the error counters,
- * the build info) and the handlers that turn a scrape into bytes.
+ * app: the exporter's running state (the config in force, the scheduler,
+ * the error counters, reload status, build info) and the handlers that turn
+ * requests into replies.
  */
 #ifndef KRB5EXP_APP_H
 #define KRB5EXP_APP_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "conf/conf.h"
+#include "exporter/confref.h"
 #include "exporter/counters.h"
 #include "exporter/expo.h"
+#include "exporter/http.h"
+#include "exporter/scheduler.h"
 #include "probes/result.h"
 
 struct app {
-    struct conf *conf;                /* owned */
+    pthread_mutex_t lock;             /* guards conf and the reload fields */
+    const char *config_path;          /* borrowed: where reloads read */
+    struct confref *conf;             /* the config in force */
+    int reload_successful;
+    double reload_success_timestamp;  /* unix time */
     struct counters counters;
+    struct scheduler sched;
     struct expo_build_info build;     /* static strings */
 };
 
-/* Take ownership of conf.  Returns 0 or an errno value. */
-int app_init(struct app *app, struct conf *conf);
+/*
+ * Start with conf (taken over, even on failure), loaded from config_path
+ * (borrowed), with conf->workers probe workers.  Returns 0 or an errno
+ * value.
+ */
+int app_init(struct app *app, const char *config_path, struct conf *conf);
 void app_destroy(struct app *app);
 
+/* The config in force, with a reference the caller drops. */
+struct confref *app_conf(struct app *app);
+
 /*
- * One scrape: probe every realm, count the errors, and write the exposition.
- * On success returns 0 and sets *text_out (caller frees with free()) and,
- * when results_out is not NULL, the results (caller frees with
- * scrape_results_free(results, app->conf->n_realms)).
+ * Load the config file again.  A good one replaces the one in force and
+ * ends every lockout backoff; a bad one is refused and the old one goes on
+ * serving.  Either way each problem is logged and *report_out (caller
+ * frees) says what happened.  Returns 0 when the new config is in force.
+ */
+int app_reload(struct app *app, char **report_out);
+
+/*
+ * One scrape of every realm, counted and written as exposition.  On success
+ * returns 0, sets *text_out (caller frees) and, when results_out is not
+ * NULL, the results and their count (caller frees with
+ * scheduler_results_free()).
  */
 int app_scrape(struct app *app, double budget_seconds, char **text_out,
-               size_t *len_out, struct realm_result **results_out);
+               size_t *len_out, struct realm_result **results_out,
+               size_t *n_out);
 
 /* http_handlers callbacks; arg is the struct app. */
-int app_metrics(void *arg, double budget_seconds, char **body_out,
-                size_t *len_out);
-int app_landing(void *arg, char **body_out, size_t *len_out);
+int app_metrics(void *arg, double budget_seconds, struct http_reply *out);
+int app_probe(void *arg, const struct probe_query *query,
+              double budget_seconds, struct http_reply *out);
+int app_reload_handler(void *arg, struct http_reply *out);
+int app_ready(void *arg);
+int app_landing(void *arg, struct http_reply *out);
 
 #endif

@@ -57,7 +57,8 @@ counters_add_result(struct counters *c, const struct realm_result *r)
 
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < r->n_probes; i++) {
-        if (r->probes[i].success)
+        /* A probe the lockout guard did not attempt is no new failure. */
+        if (r->probes[i].success || r->probes[i].skipped)
             continue;
         e = entry_for(c, r->realm, r->probes[i].kind, r->probes[i].error);
         if (e == NULL) {

@@ -289,16 +289,36 @@ write_password_expiry(struct sbuf *out, const struct expo_snapshot *s)
 }
 
 static void
+write_backoff(struct sbuf *out, const struct expo_snapshot *s)
+{
+    static const char *const names[] = { "realm", NULL };
+
+    if (s->backoff_left == NULL || s->n_realms == 0)
+        return;
+    family(out, "krb5_probe_backoff_seconds", "gauge",
+           "Seconds left before the lockout guard lets the realm's client "
+           "credentials be presented again after a credential failure; 0 "
+           "when there is no backoff.");
+    for (size_t i = 0; i < s->n_realms; i++) {
+        const char *v[] = { s->realms[i].realm };
+        sample(out, "krb5_probe_backoff_seconds", names, v,
+               s->backoff_left[i]);
+    }
+}
+
+static void
 write_self(struct sbuf *out, const struct expo_snapshot *s)
 {
     static const char *const build_names[] = { "version", "krb5_version",
                                                 "cares_version",
                                                 "microhttpd_version", NULL };
     static const char *const no_names[] = { NULL };
-    const struct expo_build_info *b = s->build;
+    const struct expo_self *self = s->self;
+    const struct expo_build_info *b;
 
-    if (b == NULL)
+    if (self == NULL)
         return;
+    b = self->build;
     family(out, "krb5_exporter_build_info", "gauge",
            "Versions of the exporter and of the libraries it runs on.");
     const char *v[] = { b->version, b->krb5_version, b->cares_version,
@@ -307,7 +327,20 @@ write_self(struct sbuf *out, const struct expo_snapshot *s)
     family(out, "krb5_exporter_scrape_duration_seconds", "gauge",
            "How long the whole scrape took, in seconds.");
     sample(out, "krb5_exporter_scrape_duration_seconds", no_names, NULL,
-           s->scrape_duration);
+           self->scrape_duration);
+    family(out, "krb5_exporter_config_last_reload_successful", "gauge",
+           "1 if the last configuration load (start or reload) succeeded.");
+    sample(out, "krb5_exporter_config_last_reload_successful", no_names,
+           NULL, self->reload_successful);
+    family(out, "krb5_exporter_config_last_reload_success_timestamp_seconds",
+           "gauge", "When the configuration was last loaded successfully, "
+           "in seconds since the epoch.");
+    sample(out, "krb5_exporter_config_last_reload_success_timestamp_seconds",
+           no_names, NULL, self->reload_success_timestamp);
+    family(out, "krb5_exporter_probes_in_flight", "gauge",
+           "Realm probes queued or running right now.");
+    sample(out, "krb5_exporter_probes_in_flight", no_names, NULL,
+           (double)self->probes_in_flight);
 }
 
 void
@@ -318,5 +351,6 @@ expo_write(struct sbuf *out, const struct expo_snapshot *s)
     write_kdc_families(out, s);
     write_service_families(out, s);
     write_password_expiry(out, s);
+    write_backoff(out, s);
     write_self(out, s);
 }

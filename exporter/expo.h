@@ -20,14 +20,23 @@ struct expo_build_info {
     const char *microhttpd_version;
 };
 
+/* The exporter's own metrics, shown on /metrics only. */
+struct expo_self {
+    const struct expo_build_info *build;
+    double scrape_duration;
+    int reload_successful;              /* the last reload (or the start) */
+    double reload_success_timestamp;    /* unix time of the last success */
+    size_t probes_in_flight;
+};
+
 /* Everything one exposition shows.  All pointers are borrowed. */
 struct expo_snapshot {
     const struct realm_result *realms;
     size_t n_realms;
+    const double *backoff_left;         /* per realm, seconds; NULL: none */
     const struct error_count *errors;   /* krb5_probe_errors_total */
     size_t n_errors;
-    const struct expo_build_info *build;  /* NULL: no exporter self metrics */
-    double scrape_duration;
+    const struct expo_self *self;       /* NULL: no exporter self metrics */
 };
 
 /* Append the whole exposition to out. */

@@ -1,23 +1,41 @@
 /*
  * http: the HTTP endpoint on libmicrohttpd.  It routes requests and sends
- * bytes; it knows nothing of Kerberos.  Handlers produce whole bodies.
+ * bytes; it knows nothing of Kerberos.  Handlers produce whole replies.
  */
 #ifndef KRB5EXP_HTTP_H
 #define KRB5EXP_HTTP_H
 
 #include <stddef.h>
 
+#include "exporter/reqparse.h"
+
+#define HTTP_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
+#define HTTP_TYPE_TEXT "text/plain; charset=utf-8"
+#define HTTP_TYPE_HTML "text/html; charset=utf-8"
+
+/* A reply a handler made. */
+struct http_reply {
+    unsigned status;
+    const char *content_type;     /* static */
+    char *body;                   /* owned: malloc()ed, the server frees */
+    size_t len;
+};
+
+/* Each handler returns 0 with *out filled, or -1 for a 500. */
 struct http_handlers {
     void *arg;
-    /*
-     * Body of /metrics.  budget_seconds > 0 when Prometheus sent its
-     * scrape timeout (already less the offset), 0 otherwise.  Returns 0 and
-     * sets *body_out (the server frees it with free()), or -1 for a 500.
-     */
-    int (*metrics)(void *arg, double budget_seconds, char **body_out,
-                   size_t *len_out);
-    /* Body of the HTML landing page at /. Same contract. */
-    int (*landing)(void *arg, char **body_out, size_t *len_out);
+    /* /metrics.  budget_seconds > 0 when Prometheus sent its scrape
+     * timeout (already less the offset), 0 otherwise. */
+    int (*metrics)(void *arg, double budget_seconds, struct http_reply *out);
+    /* /probe?realm=R[&debug=true], the query already checked. */
+    int (*probe)(void *arg, const struct probe_query *query,
+                 double budget_seconds, struct http_reply *out);
+    /* POST /-/reload. */
+    int (*reload)(void *arg, struct http_reply *out);
+    /* /-/ready: 1 when the config is loaded. */
+    int (*ready)(void *arg);
+    /* / */
+    int (*landing)(void *arg, struct http_reply *out);
 };
 
 struct http_server;
@@ -31,7 +49,13 @@ struct http_server *http_start(const char *listen_address,
                                const struct http_handlers *handlers,
                                char *err, size_t err_len);
 
-/* Stop accepting, finish in-flight requests and free the server. */
-void http_stop(struct http_server *server);
+/*
+ * Stop accepting connections, let requests in flight finish (up to
+ * grace_seconds), then stop and free the server.
+ */
+void http_stop(struct http_server *server, double grace_seconds);
+
+/* Make a reply holding a copy of text; returns 0, or -1. */
+int http_reply_text(struct http_reply *out, unsigned status, const char *text);
 
 #endif

@@ -14,13 +14,12 @@
 #include "exporter/http.h"
 #include "exporter/log.h"
 #include "exporter/sbuf.h"
-#include "exporter/scrape.h"
+#include "exporter/scheduler.h"
 #include "exporter/summary.h"
 #include "version.h"
 
-/* The longest a realm task can run is its timeout (at most 300 s); in
- * practice an abandoned one ends within the scrape grace. */
-#define SHUTDOWN_DRAIN_SECONDS 10.0
+/* How long SIGTERM waits for requests in flight to be answered. */
+#define SHUTDOWN_GRACE_SECONDS 30.0
 
 /* Load and validate the config, printing every problem.  NULL on failure. */
 static struct conf *
@@ -47,11 +46,11 @@ run_once(struct app *app)
 {
     struct realm_result *results = NULL;
     char *text = NULL;
-    size_t len = 0, failed;
+    size_t len = 0, failed, n = 0;
     struct sbuf summary;
     int ret;
 
-    ret = app_scrape(app, 0, &text, &len, &results);
+    ret = app_scrape(app, 0, &text, &len, &results, &n);
     if (ret != 0) {
         fprintf(stderr, "scrape failed: %s\n", strerror(ret));
         return 2;
@@ -59,20 +58,23 @@ run_once(struct app *app)
     fwrite(text, 1, len, stdout);
     fflush(stdout);
     sbuf_init(&summary);
-    failed = summary_write(&summary, results, app->conf->n_realms);
+    failed = summary_write(&summary, results, n);
     if (sbuf_status(&summary) == 0)
         fputs(summary.data, stderr);
     sbuf_free(&summary);
     free(text);
-    scrape_results_free(results, app->conf->n_realms);
+    scheduler_results_free(results, n);
     return failed == 0 ? 0 : 1;
 }
 
-/* Serve until SIGINT or SIGTERM. */
+/* Serve until SIGINT or SIGTERM; SIGHUP reloads the config. */
 static int
 serve(struct app *app, const char *listen_address, const sigset_t *sigs)
 {
-    struct http_handlers handlers = { app, app_metrics, app_landing };
+    struct http_handlers handlers = { app, app_metrics, app_probe,
+                                      app_reload_handler, app_ready,
+                                      app_landing };
+    struct confref *conf;
     struct http_server *server;
     char err[512];
     int sig = 0;
@@ -82,16 +84,25 @@ serve(struct app *app, const char *listen_address, const sigset_t *sigs)
         log_error("%s", err);
         return 1;
     }
+    conf = app_conf(app);
     log_info("listening on %s with %zu realm%s", listen_address,
-             app->conf->n_realms, app->conf->n_realms == 1 ? "" : "s");
+             conf->conf->n_realms, conf->conf->n_realms == 1 ? "" : "s");
+    confref_put(conf);
     for (;;) {
         if (sigwait(sigs, &sig) != 0)
             continue;
         if (sig == SIGINT || sig == SIGTERM)
             break;
+        if (sig == SIGHUP) {
+            char *report = NULL;
+            log_info("SIGHUP: reloading the configuration");
+            app_reload(app, &report);
+            free(report);
+        }
     }
-    log_info("signal %d: finishing in-flight requests and stopping", sig);
-    http_stop(server);
+    log_info("%s: finishing requests in flight, then stopping",
+             sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    http_stop(server, SHUTDOWN_GRACE_SECONDS);
     return 0;
 }
 
@@ -141,22 +152,16 @@ main(int argc, char **argv)
         conf_free(conf);
         return 1;
     }
-    if (app_init(&app, conf) != 0) {
-        fprintf(stderr, "krb5_exporter: out of memory\n");
-        conf_free(conf);
+    if (app_init(&app, flags.config_file, conf) != 0) {
+        /* app_init() took conf over, even in failing. */
+        fprintf(stderr, "krb5_exporter: cannot start the probe workers\n");
         ares_library_cleanup();
         return 1;
     }
     status = flags.once ? run_once(&app) : serve(&app, flags.listen_address,
                                                  &sigs);
-    /* A realm task abandoned at a scrape deadline may still be finishing
-     * its last exchange; it reads the config, so let it end first.  Every
-     * exchange is bounded by its realm's timeout. */
-    if (scrape_drain(SHUTDOWN_DRAIN_SECONDS) != 0) {
-        log_warn("realm tasks still running at exit; leaving them");
-        ares_library_cleanup();
-        return status;
-    }
+    /* app_destroy() lets every realm probe still running finish first; each
+     * is bounded by its realm's timeout. */
     app_destroy(&app);
     ares_library_cleanup();
     return status;

@@ -4,7 +4,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int
 reqparse_scrape_timeout(const char *value, double *budget_out)
@@ -25,5 +27,27 @@ reqparse_scrape_timeout(const char *value, double *budget_out)
         return -1;
     v -= REQPARSE_TIMEOUT_OFFSET;
     *budget_out = v < REQPARSE_MIN_BUDGET ? REQPARSE_MIN_BUDGET : v;
+    return 0;
+}
+
+int
+reqparse_probe_query(const char *realm, const char *debug,
+                     struct probe_query *out, char *err, size_t err_len)
+{
+    struct probe_query q = { realm, 0 };
+
+    if (realm == NULL || realm[0] == '\0') {
+        snprintf(err, err_len, "missing realm: use /probe?realm=REALM");
+        return -1;
+    }
+    if (debug != NULL) {
+        if (strcmp(debug, "true") == 0 || strcmp(debug, "1") == 0) {
+            q.debug = 1;
+        } else if (strcmp(debug, "false") != 0 && strcmp(debug, "0") != 0) {
+            snprintf(err, err_len, "debug must be true or false");
+            return -1;
+        }
+    }
+    *out = q;
     return 0;
 }

@@ -178,9 +178,30 @@ resolve_all(struct dns_client *dc, struct kdc_set *set)
     }
 }
 
+/* Say in the trace what was found and where it points. */
+static void
+trace_set(struct trace *trace, const struct kdc_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        const struct kdc_target *t = &set->items[i];
+        char addr[64];
+        if (t->resolved) {
+            resolve_format(&t->addr, addr);
+            trace_add(trace, "discovery: %s (%s) -> %s", t->label,
+                      set->source, addr);
+        } else {
+            trace_add(trace, "discovery: %s (%s) does not resolve: %s",
+                      t->label, set->source,
+                      krb5err_name(t->resolve_error.space,
+                                   t->resolve_error.code));
+        }
+    }
+}
+
 int
 discovery_run(const struct conf_realm *conf, struct dns_client *dc,
-              struct kdc_set *set, struct realm_result *res)
+              struct trace *trace, struct kdc_set *set,
+              struct realm_result *res)
 {
     struct probe_error status = { ERR_SPACE_ARES, ARES_ENOTFOUND };
     double start = deadline_now();
@@ -191,15 +212,22 @@ discovery_run(const struct conf_realm *conf, struct dns_client *dc,
     if (conf->n_kdcs > 0) {
         ret = from_config(conf, set);
     } else {
+        trace_add(trace, "discovery: asking DNS for URI _kerberos.%s",
+                  conf->realm);
         ret = from_uri(conf, dc, set, &status);
-        if (ret == 0 && set->n == 0)
+        if (ret == 0 && set->n == 0) {
+            trace_add(trace, "discovery: no usable URI record (%s); asking "
+                      "for SRV _kerberos._udp/_tcp.%s",
+                      krb5err_name(status.space, status.code), conf->realm);
             ret = from_srv(conf, dc, set, &status);
+        }
     }
     if (ret != 0)
         return ret;
     resolve_all(dc, set);
     if (set->source == NULL)
         set->source = "dns_srv";
+    trace_set(trace, set);
     if (set->n == 0) {
         set->error = status.code != ARES_SUCCESS
                          ? status
@@ -216,6 +244,8 @@ discovery_run(const struct conf_realm *conf, struct dns_client *dc,
                  set->items[0].spec.host,
                  ares_strerror((int)set->error.code));
     }
+    if (set->n_resolved == 0)
+        trace_add(trace, "discovery failed: %s", set->why);
     res->has_discovered = 1;
     res->discovered.source = set->source;
     res->discovered.count = set->n;

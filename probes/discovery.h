@@ -12,6 +12,7 @@
 #include "probes/dns.h"
 #include "probes/dnsparse.h"
 #include "probes/result.h"
+#include "probes/trace.h"
 
 /* One KDC endpoint: where to send, and how it is labelled. */
 struct kdc_target {
@@ -38,7 +39,8 @@ struct kdc_set {
  * ENOMEM.
  */
 int discovery_run(const struct conf_realm *conf, struct dns_client *dc,
-                  struct kdc_set *set, struct realm_result *res);
+                  struct trace *trace, struct kdc_set *set,
+                  struct realm_result *res);
 void discovery_free(struct kdc_set *set);
 
 /*

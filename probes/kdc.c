@@ -88,6 +88,7 @@ struct kdc_run {
     struct kdcio_reply *replies;      /* owned, one per eps */
     size_t n_eps;
     double deadline;
+    struct trace *trace;              /* borrowed; NULL: none */
     int started;
     int io_error;
     pthread_t thread;
@@ -122,7 +123,7 @@ run_free(struct kdc_run *run)
 int
 kdc_probe_start(krb5_context ctx, const char *client_principal,
                 const struct kdc_set *set, double deadline,
-                struct kdc_run **run_out)
+                struct trace *trace, struct kdc_run **run_out)
 {
     struct kdc_run *run = calloc(1, sizeof(*run));
     krb5_data req = { 0, 0, NULL };
@@ -131,6 +132,7 @@ kdc_probe_start(krb5_context ctx, const char *client_principal,
         return ENOMEM;
     run->set = set;
     run->deadline = deadline;
+    run->trace = trace;
     run->req_error = set->n > 0 ? make_as_req(ctx, client_principal, &req)
                                 : 0;
     if (run->req_error != 0) {
@@ -209,6 +211,9 @@ kdc_probe_finish(krb5_context ctx, struct kdc_run *run,
             continue;
         }
         r = &run->replies[k++];
+        if (r->err != 0)
+            trace_add(run->trace, "kdc: %s: no answer after %.3f s: %s",
+                      t->label, r->seconds, strerror(r->err));
         if (r->err != 0) {
             ret = add_failure(res, t->label, r->seconds,
                               (struct probe_error){ ERR_SPACE_ERRNO, r->err },
@@ -216,6 +221,17 @@ kdc_probe_finish(krb5_context ctx, struct kdc_run *run,
             continue;
         }
         v = kdc_judge_reply(ctx, r->data, r->len);
+        if (v.up && v.has_skew)
+            trace_add(run->trace, "kdc: %s: KRB-ERROR after %.3f s, KDC clock "
+                      "%+.3f s from ours", t->label, r->seconds,
+                      v.kdc_time - r->wall_received);
+        else if (v.up)
+            trace_add(run->trace, "kdc: %s: AS-REP after %.3f s", t->label,
+                      r->seconds);
+        else
+            trace_add(run->trace, "kdc: %s: %zu bytes after %.3f s that are "
+                      "not an answer: %s", t->label, r->len, r->seconds,
+                      krb5err_name(v.error.space, v.error.code));
         if (!v.up) {
             ret = add_failure(res, t->label, r->seconds, v.error,
                               "the reply is not a Kerberos answer to an "

@@ -13,6 +13,7 @@
 
 #include "probes/discovery.h"
 #include "probes/result.h"
+#include "probes/trace.h"
 
 /*
  * The kdc probe runs beside the tgt and service probes, so that a silent
@@ -31,7 +32,7 @@ struct kdc_run;
  */
 int kdc_probe_start(krb5_context ctx, const char *client_principal,
                     const struct kdc_set *set, double deadline,
-                    struct kdc_run **run_out);
+                    struct trace *trace, struct kdc_run **run_out);
 
 /*
  * Wait for the probe, append one kdc probe result per target and the clock

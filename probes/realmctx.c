@@ -60,6 +60,8 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
     if (kdcio_exchange(rc->eps, rc->n_eps, (const unsigned char *)message->data,
                        message->length, rc->deadline, &reply, &reply_len,
                        &used, &err, why, sizeof(why)) != 0) {
+        trace_add(rc->trace, "send: %u-byte request to realm %s: no KDC "
+                  "answered: %s", message->length, rc->conf->realm, why);
         const char *extra = rc->resolve_why[0] ? "; " : "";
         if (err.space == ERR_SPACE_KRB5)
             krb5_set_error_message(ctx, (krb5_error_code)err.code,
@@ -73,6 +75,11 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
                                    rc->resolve_why);
         return (krb5_error_code)err.code;
     }
+    trace_add(rc->trace, "send: %u-byte request to realm %s answered by %s "
+              "(%zu bytes, %s)", message->length, rc->conf->realm,
+              rc->eps[used].label, reply_len,
+              reply[0] == 0x7e ? "KRB-ERROR"
+              : reply[0] == 0x6b ? "AS-REP" : "TGS-REP");
     if (used > 0) {
         /* Ask the KDC that answered first next time (the AS exchange takes
          * two rounds, then come the TGS requests), so that a silent KDC
@@ -142,7 +149,7 @@ plan_endpoints(struct realm_ctx *rc, const struct kdc_set *set)
 
 krb5_error_code
 realmctx_open(const struct conf_realm *conf, const struct kdc_set *set,
-              double deadline, struct realm_ctx **out)
+              double deadline, struct trace *trace, struct realm_ctx **out)
 {
     struct realm_ctx *rc;
     profile_t profile = NULL;
@@ -153,6 +160,7 @@ realmctx_open(const struct conf_realm *conf, const struct kdc_set *set,
         return ENOMEM;
     rc->conf = conf;
     rc->deadline = deadline;
+    rc->trace = trace;
     ret = krbprofile_build(&rc->profile, conf, set);
     if (ret != 0)
         goto fail;
@@ -164,6 +172,7 @@ realmctx_open(const struct conf_realm *conf, const struct kdc_set *set,
     if (ret != 0)
         goto fail;
     krb5_set_kdc_send_hook(rc->ctx, send_hook, rc);
+    trace_attach_krb5(rc->ctx, trace);
     ret = plan_endpoints(rc, set);
     if (ret != 0)
         goto fail;

@@ -13,6 +13,7 @@
 #include "probes/discovery.h"
 #include "probes/kdcio.h"
 #include "probes/krbprofile.h"
+#include "probes/trace.h"
 
 struct realm_ctx {
     krb5_context ctx;                 /* owned */
@@ -23,6 +24,7 @@ struct realm_ctx {
     size_t n_eps;
     char resolve_why[256];            /* why some KDC names did not resolve */
     double deadline;                  /* monotonic; every exchange ends by */
+    struct trace *trace;              /* borrowed; NULL: none */
 };
 
 /*
@@ -34,7 +36,7 @@ struct realm_ctx {
  */
 krb5_error_code realmctx_open(const struct conf_realm *conf,
                               const struct kdc_set *set, double deadline,
-                              struct realm_ctx **out);
+                              struct trace *trace, struct realm_ctx **out);
 void realmctx_free(struct realm_ctx *rc);
 
 /* Text of a krb5 error from rc's context; caller frees with free(). */

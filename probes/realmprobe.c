@@ -9,6 +9,7 @@
 #include "probes/discovery.h"
 #include "probes/dns.h"
 #include "probes/kdc.h"
+#include "probes/deadline.h"
 #include "probes/realmctx.h"
 #include "probes/service.h"
 #include "probes/tgt.h"
@@ -55,9 +56,29 @@ record_no_kdc(const struct conf_realm *conf, struct probe_error error,
     return status;
 }
 
+/* The guard is on: report tgt and services with its error, untried. */
+static int
+record_guarded(const struct conf_realm *conf,
+               const struct realmprobe_guard *guard, struct realm_result *res)
+{
+    char why[768];
+    size_t first = res->n_probes;
+    int status;
+
+    snprintf(why, sizeof(why), "not attempted: lockout guard, %.0f s of "
+             "backoff left after \"%s\"; the credentials are not presented "
+             "again until then, or until the keytab or password file "
+             "changes, or the config is reloaded",
+             guard->left, guard->message ? guard->message : "");
+    status = record_no_kdc(conf, guard->error, why, res);
+    for (size_t i = first; i < res->n_probes; i++)
+        res->probes[i].skipped = 1;
+    return status;
+}
+
 int
-realmprobe_run(const struct conf_realm *conf, const struct conf_dns *dns,
-               double deadline, struct realm_result *res)
+realmprobe_run(const struct conf_realm *conf,
+               const struct realmprobe_opts *opts, struct realm_result *res)
 {
     struct dns_client *dc = NULL;
     struct realm_ctx *rc = NULL;
@@ -77,12 +98,15 @@ realmprobe_run(const struct conf_realm *conf, const struct conf_dns *dns,
     res->realm = strdup(conf->realm);
     if (res->realm == NULL)
         return ENOMEM;
-    if (dns_client_open(dns, deadline, &dc, &err) != 0) {
+    trace_add(opts->trace, "realm %s: probing with %.3f s left", conf->realm,
+              deadline_left(opts->deadline));
+    if (dns_client_open(opts->dns, opts->deadline, &dc, &err) != 0) {
         snprintf(why, sizeof(why), "cannot set up the DNS resolver: %s",
                  krb5err_name(err.space, err.code));
+        trace_add(opts->trace, "%s", why);
         return record_no_kdc(conf, err, why, res);
     }
-    status = discovery_run(conf, dc, &set, res);
+    status = discovery_run(conf, dc, opts->trace, &set, res);
     if (status != 0)
         goto cleanup;
     if (set.n_resolved == 0) {
@@ -93,18 +117,26 @@ realmprobe_run(const struct conf_realm *conf, const struct conf_dns *dns,
                                set.why, res);
         goto cleanup;
     }
-    ret = realmctx_open(conf, &set, deadline, &rc);
+    ret = realmctx_open(conf, &set, opts->deadline, opts->trace, &rc);
     if (ret != 0) {
         snprintf(why, sizeof(why), "cannot set up a krb5 context: %s",
                  krb5err_name(ERR_SPACE_KRB5, ret));
+        trace_add(opts->trace, "%s", why);
         status = record_no_kdc(conf, krb5err_from_krb5(ret), why, res);
         goto cleanup;
     }
-    status = kdc_probe_start(rc->ctx, conf->client_principal, &set, deadline,
-                             &kdc_run);
+    status = kdc_probe_start(rc->ctx, conf->client_principal, &set,
+                             opts->deadline, opts->trace, &kdc_run);
     if (status != 0)
         goto cleanup;
     kdc_at = res->n_probes;
+    if (opts->guard != NULL && opts->guard->active) {
+        trace_add(opts->trace, "lockout guard: %.0f s of backoff left; the "
+                  "client's credentials are not presented",
+                  opts->guard->left);
+        status = record_guarded(conf, opts->guard, res);
+        goto cleanup;
+    }
     ret = tgt_probe(rc, res, &cc, &client);
     if (ret != 0) {
         /* Without a TGT no service ticket can be asked for; the services
@@ -140,5 +172,6 @@ cleanup:
     realmctx_free(rc);
     discovery_free(&set);
     dns_client_free(dc);
+    trace_add(opts->trace, "realm %s: done", conf->realm);
     return status;
 }

@@ -6,16 +6,36 @@
 #define KRB5EXP_REALMPROBE_H
 
 #include "conf/conf.h"
+#include "probes/lockout.h"
 #include "probes/result.h"
+#include "probes/trace.h"
+
+/* What the lockout guard says for this run, decided by the caller. */
+struct realmprobe_guard {
+    int active;               /* do not present the client's credentials */
+    double left;              /* seconds of backoff left */
+    struct probe_error error; /* the credential error that started it */
+    const char *message;      /* borrowed: its message */
+};
+
+struct realmprobe_opts {
+    const struct conf_dns *dns;        /* borrowed */
+    double deadline;                   /* monotonic */
+    struct trace *trace;               /* NULL: no step log */
+    const struct realmprobe_guard *guard;  /* NULL: no guard */
+};
 
 /*
  * Run every probe of conf in order (discovery, kdc, tgt, service), each
- * network exchange ending by `deadline` (monotonic), asking DNS as dns says.
- * Fills res (caller clears it with result_clear()).  Returns 0, or ENOMEM
- * when the results could not be recorded in full.
+ * network exchange ending by opts->deadline, asking DNS as opts->dns says.
+ * When the guard is active, tgt and service are not attempted: they report
+ * the guard's error with `skipped` set.  Fills res (caller clears it with
+ * result_clear()).  Returns 0, or ENOMEM when the results could not be
+ * recorded in full.
  */
-int realmprobe_run(const struct conf_realm *conf, const struct conf_dns *dns,
-                   double deadline, struct realm_result *res);
+int realmprobe_run(const struct conf_realm *conf,
+                   const struct realmprobe_opts *opts,
+                   struct realm_result *res);
 
 /*
  * Fill res as a realm whose task did not finish in time: every probe

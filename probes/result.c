@@ -39,6 +39,7 @@ result_add_probe(struct realm_result *r, enum probe_kind kind, char *target,
     p->duration_seconds = duration;
     p->error = error;
     p->message = message;
+    p->skipped = 0;
     return 0;
 }
 
@@ -78,6 +79,63 @@ result_add_kdc(struct realm_result *r, char *target, int has_skew,
     k->target = target;
     k->has_skew = has_skew;
     k->skew_seconds = skew_seconds;
+    return 0;
+}
+
+/* strdup that keeps NULL; sets *failed on allocation failure. */
+static char *
+dup_or_null(const char *s, int *failed)
+{
+    char *d;
+
+    if (s == NULL)
+        return NULL;
+    d = strdup(s);
+    if (d == NULL)
+        *failed = 1;
+    return d;
+}
+
+int
+result_copy(const struct realm_result *src, struct realm_result *out)
+{
+    struct realm_result r;
+    int failed = 0;
+
+    memset(&r, 0, sizeof(r));
+    r.realm = dup_or_null(src->realm, &failed);
+    r.client_principal = dup_or_null(src->client_principal, &failed);
+    r.has_password_expiry = src->has_password_expiry;
+    r.password_expiry = src->password_expiry;
+    r.has_discovered = src->has_discovered;
+    r.discovered = src->discovered;
+    for (size_t i = 0; i < src->n_probes && !failed; i++) {
+        const struct probe_result *p = &src->probes[i];
+        if (result_add_probe(&r, p->kind, dup_or_null(p->target, &failed),
+                             p->success, p->duration_seconds, p->error,
+                             dup_or_null(p->message, &failed)) != 0)
+            failed = 1;
+        else
+            r.probes[r.n_probes - 1].skipped = p->skipped;
+    }
+    for (size_t i = 0; i < src->n_services && !failed; i++) {
+        const struct service_info *sv = &src->services[i];
+        if (result_add_service(&r, dup_or_null(sv->service, &failed),
+                               dup_or_null(sv->principal, &failed),
+                               sv->kvno) != 0)
+            failed = 1;
+    }
+    for (size_t i = 0; i < src->n_kdcs && !failed; i++) {
+        const struct kdc_info *k = &src->kdcs[i];
+        if (result_add_kdc(&r, dup_or_null(k->target, &failed), k->has_skew,
+                           k->skew_seconds) != 0)
+            failed = 1;
+    }
+    if (failed) {
+        result_clear(&r);
+        return ENOMEM;
+    }
+    *out = r;
     return 0;
 }
 

@@ -23,6 +23,8 @@ struct probe_result {
     double duration_seconds;
     struct probe_error error; /* code 0 when success */
     char *message;            /* owned or NULL: library's text of the error */
+    int skipped;              /* not attempted (lockout guard): reported,
+                                 but not counted as a new failure */
 };
 
 /* What a service probe found out about one configured service. */
@@ -69,6 +71,9 @@ int result_add_probe(struct realm_result *r, enum probe_kind kind,
 /* Append a service info entry; takes ownership of the strings. */
 int result_add_service(struct realm_result *r, char *service,
                        char *principal, int kvno);
+
+/* A deep copy of src into *out (caller clears it).  Returns 0 or ENOMEM. */
+int result_copy(const struct realm_result *src, struct realm_result *out);
 
 /* Append a kdc_info entry; takes ownership of target. */
 int result_add_kdc(struct realm_result *r, char *target, int has_skew,

@@ -147,6 +147,7 @@ service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
 
         if (service_canonical(conf, dc, conf->services[i], &asked, &canon_err,
                               why, sizeof(why)) != 0) {
+            trace_add(rc->trace, "service: %s: %s", conf->services[i], why);
             char *t = service_default_principal(conf->services[i],
                                                 conf->realm);
             char *m = strdup(why);
@@ -161,10 +162,20 @@ service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
                 return ENOMEM;
             continue;
         }
+        trace_add(rc->trace, "service: %s -> asking for %s (canonicalize=%s)",
+                  conf->services[i], asked,
+                  conf_canon_name(conf->canonicalize));
         ret = get_ticket(rc, cc, client, asked, &principal, &kvno);
         free(asked);
         if (ret != 0)
             message = realmctx_message(rc, ret);
+        if (ret == 0)
+            trace_add(rc->trace, "service: issued %s, kvno %d",
+                      principal ? principal : "?", kvno);
+        else
+            trace_add(rc->trace, "service: failed: %s (%ld): %s",
+                      krb5err_name(krb5err_from_krb5(ret).space, ret),
+                      (long)ret, message ? message : "");
         target = principal != NULL
                      ? strdup(principal)
                      : service_default_principal(conf->services[i],

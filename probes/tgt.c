@@ -117,13 +117,25 @@ tgt_probe(struct realm_ctx *rc, struct realm_result *res,
                                                           on_expire, &expiry);
     if (ret == 0)
         ret = krb5_get_init_creds_opt_set_out_ccache(rc->ctx, opts, cc);
-    if (ret == 0)
+    if (ret == 0) {
+        trace_add(rc->trace, "tgt: AS exchange for %s with %s \"%s\"", target,
+                  rc->conf->keytab ? "keytab" : "password file",
+                  rc->conf->keytab ? rc->conf->keytab
+                                   : rc->conf->password_file);
         ret = get_initial(rc, client, opts, &creds);
+    }
 
     /* The result's target is the principal as parsed, with its realm, or the
      * configured text when it does not even parse. */
     if (ret != 0)
         message = realmctx_message(rc, ret);
+    if (ret == 0)
+        trace_add(rc->trace, "tgt: got a TGT, valid until %ld",
+                  (long)(uint32_t)creds.times.endtime);
+    else
+        trace_add(rc->trace, "tgt: failed: %s (%ld): %s",
+                  krb5err_name(krb5err_from_krb5(ret).space, ret), (long)ret,
+                  message ? message : "");
     if (result_add_probe(res, PROBE_TGT,
                          strdup(target ? target : rc->conf->client_principal),
                          ret == 0, deadline_now() - start,

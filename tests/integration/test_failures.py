@@ -71,23 +71,42 @@ class FailuresTest(krbtest.TestCase):
                               krbtest.KDC_ERR_S_PRINCIPAL_UNKNOWN)
 
     def test_error_counters_grow(self):
-        exp = self.exporter('revoked@' + REALM, keytab=self.revoked_keytab)
-        code, name = krbtest.KDC_ERR_CLIENT_REVOKED
+        # An unknown service is asked for again on every scrape, so its
+        # failures are counted every time.
+        exp = self.exporter('krbmon@' + REALM, keytab=self.keytab,
+                            services=('HTTP/nope.example.com',))
+        code, name = krbtest.KDC_ERR_S_PRINCIPAL_UNKNOWN
         counts = []
-        for _ in range(2):
+        for _ in range(3):
             samples, _ = exp.scrape()
             counts.append(value(samples, 'krb5_probe_errors_total',
-                                realm=REALM, probe='tgt', code=str(code),
+                                realm=REALM, probe='service', code=str(code),
                                 name=name))
-        self.assertGreaterEqual(counts[0], 1.0)
-        self.assertGreater(counts[1], counts[0])
+        self.assertEqual(counts, [1.0, 2.0, 3.0])
         # Failing probes are gauges of the current state, not counters.
         self.assertEqual(value(samples, 'krb5_probe_error', realm=REALM,
-                               probe='tgt'), 1.0)
+                               probe='service'), 1.0)
+
+    def test_credential_failure_counted_once_under_the_guard(self):
+        # After a credential failure the lockout guard stops presenting the
+        # credentials: the error is reported unchanged, but not counted
+        # again, and the backoff shows.
+        exp = self.exporter('revoked@' + REALM, keytab=self.revoked_keytab)
+        code, name = krbtest.KDC_ERR_CLIENT_REVOKED
+        for _ in range(3):
+            samples, _ = exp.scrape()
+            self.assertProbeFails(samples, REALM, 'tgt', 'revoked@' + REALM,
+                                  krbtest.KDC_ERR_CLIENT_REVOKED)
+        self.assertEqual(value(samples, 'krb5_probe_errors_total', realm=REALM,
+                               probe='tgt', code=str(code), name=name), 1.0)
+        left = value(samples, 'krb5_probe_backoff_seconds', realm=REALM)
+        self.assertGreater(left, 250)
+        self.assertLessEqual(left, 300)
 
     def test_recovery_clears_error(self):
-        # Revoke, see the failure, restore, see success and no error series;
-        # the counter keeps its history.
+        # Revoke, see the failure, restore, reload (which ends the lockout
+        # backoff), see success and no error series; the counter keeps its
+        # history.
         self.kdc.addprinc('flappy')
         keytab = self.kdc.ktadd('flappy')
         self.kdc.modprinc('flappy', '-allow_tix')
@@ -97,7 +116,14 @@ class FailuresTest(krbtest.TestCase):
                               krbtest.KDC_ERR_CLIENT_REVOKED)
         self.kdc.modprinc('flappy', '+allow_tix')
         samples, _ = exp.scrape()
+        self.assertProbeFails(samples, REALM, 'tgt', 'flappy@' + REALM,
+                              krbtest.KDC_ERR_CLIENT_REVOKED)
+        status, _, body = exp.request('POST', '/-/reload')
+        self.assertEqual(status, 200, body)
+        samples, _ = exp.scrape()
         self.assertProbeSucceeds(samples, REALM, 'tgt', 'flappy@' + REALM)
+        self.assertEqual(value(samples, 'krb5_probe_backoff_seconds',
+                               realm=REALM), 0.0)
         code, name = krbtest.KDC_ERR_CLIENT_REVOKED
         self.assertEqual(value(samples, 'krb5_probe_errors_total', realm=REALM,
                                probe='tgt', code=str(code), name=name), 1.0)

@@ -182,7 +182,8 @@ struct reject_case {
 /* A realm with one KDC entry under test, on line 3. */
 #define K3(entry) HEAD "  kdcs = ( " entry " );\n" CLIENT TAIL
 #define KNOWN_REALM_KEYS "(known keys: realm, kdcs, transport, " \
-    "canonicalize, timeout, clockskew, client, services)"
+    "canonicalize, timeout, clockskew, backoff, backoff_max, client, " \
+    "services)"
 
 static const struct reject_case reject_cases[] = {
     /* Syntax. */
@@ -224,7 +225,7 @@ static const struct reject_case reject_cases[] = {
       { "x.conf:1: \"realms\" entries must be groups", "not a string" }, 1,
       "realms as an array of strings" },
     { "listen = \":9100\";\n" HEAD KDCS CLIENT TAIL,
-      { "x.conf:1: unknown top-level key \"listen\" (known keys: dns, realms)" },
+      { "x.conf:1: unknown top-level key \"listen\" (known keys: workers, dns, realms)" },
       1, "unknown top-level key" },
     { "realm = \"EXAMPLE.COM\";\n",
       { "x.conf:1: unknown top-level key \"realm\"", "x.conf: no \"realms\"" },
@@ -276,6 +277,23 @@ static const struct reject_case reject_cases[] = {
       { AT3 "\"kdcs\" is empty: list at least one KDC, e.g. kdcs = ( "
         "\"kdc1.example.com\" ); or leave \"kdcs\" out to find the KDCs "
         "through DNS" }, 1, "kdcs empty list" },
+
+    /* The lockout guard's backoff. */
+    { R3("  backoff = 0;"), { AT3 "backoff 0 is out of range" }, 1,
+      "backoff zero" },
+    { R3("  backoff_max = 1e9;"), { AT3 "backoff_max 1e+09 is out of range" },
+      1, "backoff_max too long" },
+    { R3("  backoff = 600; backoff_max = 60;"),
+      { "x.conf:2: realm \"EXAMPLE.COM\": backoff_max 60 is shorter than "
+        "backoff 600" }, 1, "backoff_max below backoff" },
+
+    /* workers. */
+    { "workers = 0;\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: workers 0 is out of range: expected 1 to 1024" }, 1,
+      "no workers" },
+    { "workers = 2.5;\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: \"workers\" must be a whole number" }, 1,
+      "fractional workers" },
 
     /* clockskew. */
     { R3("  clockskew = 0;"), { AT3 "clockskew 0 is out of range" }, 1,
@@ -637,6 +655,9 @@ static void test_defaults(void **state)
     assert_int_equal(r->canonicalize, CANON_NONE);
     assert_true(r->timeout == 5.0);
     assert_true(r->clockskew == 300.0);
+    assert_true(r->backoff == 300.0);
+    assert_true(r->backoff_max == 3600.0);
+    assert_int_equal(conf->workers, 16);
     assert_int_equal(conf->dns.n_servers, 0);
     assert_true(conf->dns.timeout == 0);
     assert_string_equal(r->client_principal, "krbmon@EXAMPLE.COM");

@@ -89,6 +89,9 @@ values(void **state)
 }
 
 /* A realm with a good tgt, one good and one failed service. */
+static struct expo_self self_metrics;
+static const double backoff_left[2] = { 120, 0 };
+
 static void
 fill_snapshot(struct realm_result *r, struct error_count *e,
               struct expo_build_info *b, struct expo_snapshot *s)
@@ -130,8 +133,13 @@ fill_snapshot(struct realm_result *r, struct error_count *e,
     s->n_realms = 1;
     s->errors = e;
     s->n_errors = 1;
-    s->build = b;
-    s->scrape_duration = 0.75;
+    self_metrics.build = b;
+    self_metrics.scrape_duration = 0.75;
+    self_metrics.reload_successful = 1;
+    self_metrics.reload_success_timestamp = 1700000000;
+    self_metrics.probes_in_flight = 3;
+    s->self = &self_metrics;
+    s->backoff_left = backoff_left;
 }
 
 static const char golden[] =
@@ -167,12 +175,24 @@ static const char golden[] =
     "# HELP krb5_password_expiry_timestamp_seconds When the monitoring client's password expires, as reported by the KDC, in seconds since the epoch.\n"
     "# TYPE krb5_password_expiry_timestamp_seconds gauge\n"
     "krb5_password_expiry_timestamp_seconds{realm=\"EXAMPLE.COM\",principal=\"krbmon@EXAMPLE.COM\"} 1800000000\n"
+    "# HELP krb5_probe_backoff_seconds Seconds left before the lockout guard lets the realm's client credentials be presented again after a credential failure; 0 when there is no backoff.\n"
+    "# TYPE krb5_probe_backoff_seconds gauge\n"
+    "krb5_probe_backoff_seconds{realm=\"EXAMPLE.COM\"} 120\n"
     "# HELP krb5_exporter_build_info Versions of the exporter and of the libraries it runs on.\n"
     "# TYPE krb5_exporter_build_info gauge\n"
     "krb5_exporter_build_info{version=\"1.2.3\",krb5_version=\"1.20.1\",cares_version=\"1.18.1\",microhttpd_version=\"0.9.75\"} 1\n"
     "# HELP krb5_exporter_scrape_duration_seconds How long the whole scrape took, in seconds.\n"
     "# TYPE krb5_exporter_scrape_duration_seconds gauge\n"
-    "krb5_exporter_scrape_duration_seconds 0.75\n";
+    "krb5_exporter_scrape_duration_seconds 0.75\n"
+    "# HELP krb5_exporter_config_last_reload_successful 1 if the last configuration load (start or reload) succeeded.\n"
+    "# TYPE krb5_exporter_config_last_reload_successful gauge\n"
+    "krb5_exporter_config_last_reload_successful 1\n"
+    "# HELP krb5_exporter_config_last_reload_success_timestamp_seconds When the configuration was last loaded successfully, in seconds since the epoch.\n"
+    "# TYPE krb5_exporter_config_last_reload_success_timestamp_seconds gauge\n"
+    "krb5_exporter_config_last_reload_success_timestamp_seconds 1700000000\n"
+    "# HELP krb5_exporter_probes_in_flight Realm probes queued or running right now.\n"
+    "# TYPE krb5_exporter_probes_in_flight gauge\n"
+    "krb5_exporter_probes_in_flight 3\n";
 
 static void
 golden_exposition(void **state)
@@ -238,7 +258,7 @@ families_are_contiguous(void **state)
         snprintf(name, sizeof(name), "%.*s", (int)n, line);
         assert_string_equal(name, current);
     }
-    assert_int_equal(n_seen, 11);
+    assert_int_equal(n_seen, 15);
     free(text);
     result_clear(&r[0]);
     result_clear(&r[1]);

@@ -161,6 +161,52 @@ scrape_timeout_header(void **state)
     }
 }
 
+struct query_case {
+    const char *realm;
+    const char *debug;
+    int ok;
+    int want_debug;
+    const char *err_part;
+    const char *why;
+};
+
+static const struct query_case query_cases[] = {
+    { "EXAMPLE.COM", NULL, 1, 0, NULL, "realm only" },
+    { "EXAMPLE.COM", "true", 1, 1, NULL, "debug true" },
+    { "EXAMPLE.COM", "1", 1, 1, NULL, "debug 1" },
+    { "EXAMPLE.COM", "false", 1, 0, NULL, "debug false" },
+    { "EXAMPLE.COM", "0", 1, 0, NULL, "debug 0" },
+    { NULL, NULL, 0, 0, "missing realm", "no realm" },
+    { "", NULL, 0, 0, "missing realm", "empty realm" },
+    { "EXAMPLE.COM", "yes", 0, 0, "debug must be true or false",
+      "debug yes" },
+    { "EXAMPLE.COM", "", 0, 0, "debug must be true or false",
+      "debug empty" },
+};
+
+static void
+probe_queries(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(query_cases) / sizeof(query_cases[0]);
+         i++) {
+        const struct query_case *c = &query_cases[i];
+        struct probe_query q = { NULL, -1 };
+        char err[128] = "";
+        int ret = reqparse_probe_query(c->realm, c->debug, &q, err,
+                                       sizeof(err));
+        print_message("case: %s\n", c->why);
+        assert_int_equal(ret, c->ok ? 0 : -1);
+        if (c->ok) {
+            assert_string_equal(q.realm, c->realm);
+            assert_int_equal(q.debug, c->want_debug);
+        } else {
+            assert_non_null(strstr(err, c->err_part));
+            assert_null(strchr(err, '\n'));
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -169,6 +215,7 @@ main(void)
         cmocka_unit_test(command_lines),
         cmocka_unit_test(flag_values_and_defaults),
         cmocka_unit_test(scrape_timeout_header),
+        cmocka_unit_test(probe_queries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
