@@ -54,6 +54,23 @@ fingerprint_at(const char *s)
     return !isalnum((unsigned char)s[5]);
 }
 
+/* Length of the run of hex digits at s. */
+static size_t
+hex_run(const char *s)
+{
+    size_t n = 0;
+
+    while (isxdigit((unsigned char)s[n]))
+        n++;
+    return n;
+}
+
+/* Shortest hex run taken for data: 8 bytes.  libkrb5 writes encrypted
+ * timestamps, their plaintext and other protocol blobs this way, and a
+ * ciphertext made with the client's key is enough to guess the password
+ * offline; shorter runs are numbers people need (timestamps, nonces). */
+#define HEX_BLOB_MIN 16
+
 void
 trace_redact(const char *in, char *out, size_t out_len)
 {
@@ -62,6 +79,20 @@ trace_redact(const char *in, char *out, size_t out_len)
     if (out_len == 0)
         return;
     for (size_t i = 0; in[i] != '\0' && o + 1 < out_len; i++) {
+        size_t run = hex_run(in + i);
+        if (run >= HEX_BLOB_MIN &&
+            (i == 0 || !isalnum((unsigned char)in[i - 1])) &&
+            !isalnum((unsigned char)in[i + run])) {
+            char r[48];
+            size_t n = (size_t)snprintf(r, sizeof(r), "<%zu bytes redacted>",
+                                        run / 2);
+            if (o + n >= out_len)
+                break;
+            memcpy(out + o, r, n);
+            o += n;
+            i += run - 1;
+            continue;
+        }
         if (fingerprint_at(in + i) && i > 0 && isalnum((unsigned char)in[i - 1])) {
             const char *r = "/<redacted>";
             size_t n = strlen(r);

@@ -18,6 +18,7 @@
 #include "probes/krbprofile.h"
 #include "probes/result.h"
 #include "probes/service.h"
+#include "probes/trace.h"
 
 static struct conf_realm
 realm_conf(void)
@@ -244,6 +245,38 @@ principal_defaults(void **state)
     }
 }
 
+static void
+trace_redaction(void **state)
+{
+    struct {
+        const char *in;
+        const char *want;
+    } cases[] = {
+        { "AS key obtained for encrypted timestamp: aes256-cts/1A2B\n",
+          "AS key obtained for encrypted timestamp: aes256-cts/<redacted>" },
+        { "session key is: rc4-hmac/00FF, then aes128-cts/ABCD",
+          "session key is: rc4-hmac/<redacted>, then aes128-cts/<redacted>" },
+        { "Encrypted timestamp (for 1795305700.267542): plain "
+          "301AA011180F3230, encrypted 62E7910BBE8647D54702F2BF",
+          "Encrypted timestamp (for 1795305700.267542): plain "
+          "<8 bytes redacted>, encrypted <12 bytes redacted>" },
+        { "Sending request (173 bytes) to DBG.TEST",
+          "Sending request (173 bytes) to DBG.TEST" },
+        { "Received error from KDC: -1765328359/Additional",
+          "Received error from KDC: -1765328359/Additional" },
+        { "ccache MEMORY:I1sbEj7", "ccache MEMORY:I1sbEj7" },
+        { "path /tmp/ABCDEF0123456789ABCDEFxyz",
+          "path /tmp/ABCDEF0123456789ABCDEFxyz" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char out[256];
+        trace_redact(cases[i].in, out, sizeof(out));
+        assert_string_equal(out, cases[i].want);
+    }
+}
+
 int
 main(void)
 {
@@ -255,6 +288,7 @@ main(void)
         cmocka_unit_test(judge_krb_error),
         cmocka_unit_test(splice_puts_probes_in_place),
         cmocka_unit_test(principal_defaults),
+        cmocka_unit_test(trace_redaction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
