@@ -33,22 +33,25 @@ struct flight {
 static struct realm_state *
 state_for(struct scheduler *s, const char *realm)
 {
-    struct realm_state *st;
+    struct realm_state **grown, *st;
 
     for (size_t i = 0; i < s->n_states; i++) {
-        if (strcmp(s->states[i].realm, realm) == 0)
-            return &s->states[i];
+        if (strcmp(s->states[i]->realm, realm) == 0)
+            return s->states[i];
     }
-    st = realloc(s->states, (s->n_states + 1) * sizeof(*st));
+    grown = realloc(s->states, (s->n_states + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return NULL;
+    s->states = grown;
+    st = calloc(1, sizeof(*st));
     if (st == NULL)
         return NULL;
-    s->states = st;
-    st = &s->states[s->n_states];
-    memset(st, 0, sizeof(*st));
     st->realm = strdup(realm);
-    if (st->realm == NULL)
+    if (st->realm == NULL) {
+        free(st);
         return NULL;
-    s->n_states++;
+    }
+    s->states[s->n_states++] = st;
     return st;
 }
 
@@ -276,8 +279,8 @@ scheduler_backoff_left(struct scheduler *s, const struct conf_realm *realm)
     lockout_stamp(cred_path(realm), &stamp);
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < s->n_states; i++) {
-        if (strcmp(s->states[i].realm, realm->realm) == 0) {
-            if (!lockout_active(&s->states[i].lockout, &stamp, deadline_now(),
+        if (strcmp(s->states[i]->realm, realm->realm) == 0) {
+            if (!lockout_active(&s->states[i]->lockout, &stamp, deadline_now(),
                                 &left))
                 left = 0;
             break;
@@ -292,7 +295,7 @@ scheduler_reset_backoff(struct scheduler *s)
 {
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < s->n_states; i++)
-        lockout_reset(&s->states[i].lockout);
+        lockout_reset(&s->states[i]->lockout);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -321,8 +324,10 @@ void
 scheduler_stop(struct scheduler *s)
 {
     pool_stop(&s->pool);
-    for (size_t i = 0; i < s->n_states; i++)
-        free(s->states[i].realm);
+    for (size_t i = 0; i < s->n_states; i++) {
+        free(s->states[i]->realm);
+        free(s->states[i]);
+    }
     free(s->states);
     s->states = NULL;
     s->n_states = 0;

@@ -41,7 +41,9 @@ struct scheduler {
                                          any probe finishes */
     struct pool pool;
     struct counters *counters;        /* borrowed */
-    struct realm_state *states;       /* owned array of n_states */
+    struct realm_state **states;      /* owned array of n_states owned
+                                         states; each stays put, since
+                                         flights point at theirs */
     size_t n_states;
 };
 

@@ -114,9 +114,11 @@ run(struct dns_client *dc, const int *done)
         bits = ares_getsock(channel, socks, ARES_GETSOCK_MAXNUM);
         for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
             short ev = 0;
-            if (ARES_GETSOCK_READABLE(bits, i))
+            /* c-ares's own ARES_GETSOCK_WRITABLE shifts a signed 1 into the
+             * sign bit for the last socket; test the bits unsigned. */
+            if ((unsigned)bits & (1u << i))
                 ev |= POLLIN;
-            if (ARES_GETSOCK_WRITABLE(bits, i))
+            if ((unsigned)bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
                 ev |= POLLOUT;
             if (ev == 0)
                 continue;
@@ -408,10 +410,15 @@ static int
 query(struct dns_client *dc, const char *name, int type,
       struct query_state *st, struct probe_error *err_out)
 {
+    int run_status;
+
     memset(st, 0, sizeof(*st));
     st->type = type;
     ares_query(dc->channel, name, ns_c_in, type, on_query, st);
-    return finish(run(dc, &st->done), st->status, err_out);
+    /* run() fills st->status, so it must be called before st->status is
+     * read: the order of function arguments is unspecified. */
+    run_status = run(dc, &st->done);
+    return finish(run_status, st->status, err_out);
 }
 
 int

@@ -52,7 +52,8 @@ DEFAULT_LOCAL_DOMAINS = ('test', 'in-addr.arpa')
 
 
 def _dnsmasq():
-    for path in (shutil.which('dnsmasq'), '/usr/sbin/dnsmasq', '/sbin/dnsmasq'):
+    for path in (shutil.which('dnsmasq'), '/usr/sbin/dnsmasq',
+                 '/sbin/dnsmasq'):
         if path and os.access(path, os.X_OK):
             return path
     raise krbtest.FixtureError('dnsmasq not found; is dnsmasq-base installed?')

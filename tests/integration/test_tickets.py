@@ -66,8 +66,18 @@ class TicketsTest(krbtest.TestCase):
                                realm=REALM, probe=probe):
                 self.assertGreaterEqual(v, 0.0)
                 self.assertLess(v, 10.0)
-        self.assertEqual(len(select(samples, 'krb5_probe_duration_seconds',
-                                    realm=REALM)), 3)
+        # One duration per probe: the configured KDC list, its one KDC,
+        # the TGT and each service.
+        self.assertEqual(
+            sorted((d['probe'], d['target']) for d, _ in select(
+                samples, 'krb5_probe_duration_seconds', realm=REALM)),
+            sorted([('discovery', REALM),
+                    ('kdc', 'udp/127.0.0.1:%d' % self.kdc.port),
+                    ('tgt', 'krbmon@' + REALM),
+                    ('service', 'HTTP/www.example.com@' + REALM),
+                    ('service', 'host/files.example.com@' + REALM)]))
+        self.assertEqual(value(samples, 'krb5_kdc_discovered', realm=REALM,
+                               source='config'), 1.0)
         self.assertEqual(select(samples, 'krb5_probe_error'), [])
         info = select(samples, 'krb5_exporter_build_info')
         self.assertEqual(len(info), 1)
