@@ -10,6 +10,7 @@
 #include "conf/privfile.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <libconfig.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,9 @@
 #define DEFAULT_BACKOFF_MAX 3600.0
 #define MAX_BACKOFF (7 * 86400.0)
 #define DEFAULT_WORKERS 16
+#define DEFAULT_MAX_CONNECTIONS 64
+#define DEFAULT_IDLE_TIMEOUT 30
+#define DEFAULT_MAX_REQUEST_SIZE 16384
 #define MAX_WORKERS 1024
 #define MAX_CONF_SIZE (1024 * 1024)
 
@@ -491,6 +495,61 @@ static void apply_client(struct ctx *c, const config_setting_t *s,
                "password)");
 }
 
+/* ---- a services entry written as a group: each apply() gets the
+ * struct service_entry. ---- */
+
+struct service_entry {
+    char *principal;          /* owned */
+    char *keytab;             /* owned or NULL */
+};
+
+/* Check a service principal as written; report at s and return -1 when it
+ * is empty or holds whitespace. */
+static int check_service_name(struct ctx *c, const config_setting_t *s,
+                              const char *where, const char *v)
+{
+    if (v[0] == '\0') {
+        report(c, s, where, "\"services\" entry is empty: expected a "
+               "service principal such as \"HTTP/www.example.com\"");
+        return -1;
+    }
+    if (find_space(v) != NULL) {
+        report(c, s, where, "service \"%s\" contains whitespace or a "
+               "control character", v);
+        return -1;
+    }
+    return 0;
+}
+
+static void apply_service_principal(struct ctx *c, const config_setting_t *s,
+                                    const char *where, void *obj)
+{
+    struct service_entry *se = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (check_service_name(c, s, where, v) == 0)
+        se->principal = copy(c, s, v);
+}
+
+static void apply_service_entry_keytab(struct ctx *c,
+                                       const config_setting_t *s,
+                                       const char *where, void *obj)
+{
+    struct service_entry *se = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (check_secret_file(c, s, where, "keytab", v) == 0)
+        se->keytab = copy(c, s, v);
+}
+
+static const struct key service_keys[] = {
+    { "principal", T_STRING, "a string such as \"HTTP/www.example.com\"",
+      "missing \"principal\": the service principal, e.g. principal = "
+      "\"HTTP/www.example.com\";", apply_service_principal },
+    { "keytab", T_STRING, "a string: the path of the service's keytab file",
+      NULL, apply_service_entry_keytab },
+};
+
 static void apply_services(struct ctx *c, const config_setting_t *s,
                            const char *where, void *obj)
 {
@@ -500,43 +559,63 @@ static void apply_services(struct ctx *c, const config_setting_t *s,
     if (n == 0)
         return;
     r->services = calloc(n, sizeof(*r->services));
-    if (r->services == NULL) {
+    r->service_keytabs = calloc(n, sizeof(*r->service_keytabs));
+    if (r->services == NULL || r->service_keytabs == NULL) {
         report(c, s, where, "out of memory");
         return;
     }
     for (unsigned i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, i);
-        const char *v;
+        struct service_entry se = { NULL, NULL };
         size_t j;
 
-        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+        if (config_setting_type(e) == CONFIG_TYPE_GROUP) {
+            char entry_where[300];
+
+            snprintf(entry_where, sizeof(entry_where), "%s: services entry "
+                     "%u", where, i + 1);
+            walk_group(c, e, service_keys, N_OF(service_keys), entry_where,
+                       &se);
+        } else if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+            const char *v = config_setting_get_string(e);
+
+            if (check_service_name(c, e, where, v) == 0)
+                se.principal = copy(c, e, v);
+        } else {
             report(c, e, where, "\"services\" entries must be strings such "
-                   "as \"HTTP/www.example.com\", not %s",
+                   "as \"HTTP/www.example.com\", or groups such as { "
+                   "principal = \"HTTP/www.example.com\"; keytab = "
+                   "\"/etc/krb5_exporter/http.keytab\"; }, not %s",
                    type_name(config_setting_type(e)));
-            continue;
         }
-        v = config_setting_get_string(e);
-        if (v[0] == '\0') {
-            report(c, e, where, "\"services\" entry is empty: expected a "
-                   "service principal such as \"HTTP/www.example.com\"");
-            continue;
-        }
-        if (find_space(v) != NULL) {
-            report(c, e, where, "service \"%s\" contains whitespace or a "
-                   "control character", v);
+        if (se.principal == NULL) {
+            free(se.keytab);
             continue;
         }
         for (j = 0; j < r->n_services; j++)
-            if (strcmp(r->services[j], v) == 0)
+            if (strcmp(r->services[j], se.principal) == 0)
                 break;
         if (j < r->n_services) {
-            report(c, e, where, "service \"%s\" is listed twice", v);
+            report(c, e, where, "service \"%s\" is listed twice",
+                   se.principal);
+            free(se.principal);
+            free(se.keytab);
             continue;
         }
-        r->services[r->n_services] = copy(c, e, v);
-        if (r->services[r->n_services] != NULL)
-            r->n_services++;
+        r->services[r->n_services] = se.principal;
+        r->service_keytabs[r->n_services] = se.keytab;
+        r->n_services++;
     }
+}
+
+static void apply_service_keytab(struct ctx *c, const config_setting_t *s,
+                                 const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (check_secret_file(c, s, where, "service_keytab", v) == 0)
+        r->service_keytab = copy(c, s, v);
 }
 
 static const struct key realm_keys[] = {
@@ -563,6 +642,8 @@ static const struct key realm_keys[] = {
       "\"/etc/krb5_exporter/krbmon.keytab\"; };", apply_client },
     { "services", T_SEQ, "a list of strings such as ( "
       "\"HTTP/www.example.com\" )", NULL, apply_services },
+    { "service_keytab", T_STRING, "a string: the path of the services' "
+      "keytab file", NULL, apply_service_keytab },
 };
 
 /* Load realm number idx (0-based) of conf from group g. */
@@ -723,7 +804,225 @@ static void apply_workers(struct ctx *c, const config_setting_t *s,
                v, MAX_WORKERS);
 }
 
+/* ---- the web group: each apply() gets the struct conf_web. ---- */
+
+static const char *const tls_version_names[] = {
+    [TLS_V10] = "TLS10", [TLS_V11] = "TLS11", [TLS_V12] = "TLS12",
+    [TLS_V13] = "TLS13",
+};
+
+/* A file the exporter must be able to read at start (a certificate). */
+static char *readable_file(struct ctx *c, const config_setting_t *s,
+                           const char *where, const char *what,
+                           const char *path)
+{
+    FILE *f = fopen(path, "re");
+
+    if (f == NULL) {
+        report(c, s, where, "%s \"%s\": cannot open: %s", what, path,
+               strerror(errno));
+        return NULL;
+    }
+    fclose(f);
+    return copy(c, s, path);
+}
+
+static void apply_tls_cert(struct ctx *c, const config_setting_t *s,
+                           const char *where, void *obj)
+{
+    struct conf_web *w = obj;
+
+    w->tls_cert_file = readable_file(c, s, where, "tls_cert_file",
+                                     config_setting_get_string(s));
+}
+
+static void apply_tls_key(struct ctx *c, const config_setting_t *s,
+                          const char *where, void *obj)
+{
+    struct conf_web *w = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (check_secret_file(c, s, where, "tls_key_file", v) == 0)
+        w->tls_key_file = copy(c, s, v);
+}
+
+static void apply_client_ca(struct ctx *c, const config_setting_t *s,
+                            const char *where, void *obj)
+{
+    struct conf_web *w = obj;
+
+    w->client_ca_file = readable_file(c, s, where, "client_ca_file",
+                                      config_setting_get_string(s));
+}
+
+static void apply_tls_min(struct ctx *c, const config_setting_t *s,
+                          const char *where, void *obj)
+{
+    struct conf_web *w = obj;
+    const char *v = config_setting_get_string(s);
+    int i = name_index(tls_version_names, N_OF(tls_version_names), v);
+    char known[64];
+
+    if (i >= 0) {
+        w->tls_min_version = (enum conf_tls_version)i;
+        return;
+    }
+    join_names(known, sizeof(known), tls_version_names,
+               N_OF(tls_version_names));
+    report(c, s, where, "tls_min_version \"%s\" is not one of: %s", v, known);
+}
+
+/* Is h a bcrypt hash: "$2a$", "$2b$" or "$2y$", a two-digit cost from 04
+ * to 31, "$", then 53 characters of bcrypt's base64? */
+static int bcrypt_hash_ok(const char *h)
+{
+    static const char b64[] =
+        "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    int cost;
+
+    if (strlen(h) != 60 || strncmp(h, "$2", 2) != 0 ||
+        strchr("aby", h[2]) == NULL || h[3] != '$' ||
+        !isdigit((unsigned char)h[4]) || !isdigit((unsigned char)h[5]) ||
+        h[6] != '$')
+        return 0;
+    cost = (h[4] - '0') * 10 + (h[5] - '0');
+    if (cost < 4 || cost > 31)
+        return 0;
+    return strspn(h + 7, b64) == 53;
+}
+
+static void apply_users(struct ctx *c, const config_setting_t *s,
+                        const char *where, void *obj)
+{
+    struct conf_web *w = obj;
+    unsigned n = (unsigned)config_setting_length(s);
+
+    if (n == 0) {
+        report(c, s, where, "\"basic_auth_users\" is empty: add users as "
+               "name = \"<bcrypt hash>\"; or leave it out to serve without "
+               "authentication");
+        return;
+    }
+    w->users = calloc(n, sizeof(*w->users));
+    if (w->users == NULL) {
+        report(c, s, where, "out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, i);
+        const char *name = config_setting_name(e), *hash;
+        struct conf_user *u = &w->users[w->n_users];
+
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            report(c, e, where, "user \"%s\": the value must be a bcrypt "
+                   "hash in a string, not %s", name,
+                   type_name(config_setting_type(e)));
+            continue;
+        }
+        hash = config_setting_get_string(e);
+        /* The hash is not quoted back: it is a secret of sorts. */
+        if (!bcrypt_hash_ok(hash)) {
+            report(c, e, where, "user \"%s\": the value is not a bcrypt "
+                   "hash (\"$2y$10$\" and 53 more characters); make one "
+                   "with: htpasswd -nbBC 10 \"\" PASSWORD | tr -d ':\\n'",
+                   name);
+            continue;
+        }
+        u->name = copy(c, e, name);
+        u->hash = copy(c, e, hash);
+        if (u->name != NULL && u->hash != NULL)
+            w->n_users++;
+    }
+}
+
+/* A whole number in [lo, hi] for a web limit. */
+static int web_limit(struct ctx *c, const config_setting_t *s,
+                     const char *where, const char *what, long long lo,
+                     long long hi, unsigned *out)
+{
+    long long v = config_setting_type(s) == CONFIG_TYPE_INT64
+                      ? config_setting_get_int64(s)
+                      : config_setting_get_int(s);
+
+    if (v < lo || v > hi) {
+        report(c, s, where, "%s %lld is out of range: expected %lld to %lld",
+               what, v, lo, hi);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+static void apply_max_connections(struct ctx *c, const config_setting_t *s,
+                                  const char *where, void *obj)
+{
+    struct conf_web *w = obj;
+
+    web_limit(c, s, where, "max_connections", 1, 10000, &w->max_connections);
+}
+
+static void apply_idle_timeout(struct ctx *c, const config_setting_t *s,
+                               const char *where, void *obj)
+{
+    struct conf_web *w = obj;
+
+    web_limit(c, s, where, "idle_timeout", 1, 3600, &w->idle_timeout);
+}
+
+static void apply_max_request_size(struct ctx *c, const config_setting_t *s,
+                                   const char *where, void *obj)
+{
+    struct conf_web *w = obj;
+
+    web_limit(c, s, where, "max_request_size", 4096, 1048576,
+              &w->max_request_size);
+}
+
+#define T_INT (TYPE_BIT(CONFIG_TYPE_INT) | TYPE_BIT(CONFIG_TYPE_INT64))
+
+static const struct key web_keys[] = {
+    { "tls_cert_file", T_STRING, "a string: the path of a PEM certificate",
+      NULL, apply_tls_cert },
+    { "tls_key_file", T_STRING, "a string: the path of a PEM private key",
+      NULL, apply_tls_key },
+    { "tls_min_version", T_STRING, "one of the strings \"TLS10\", "
+      "\"TLS11\", \"TLS12\", \"TLS13\"", NULL, apply_tls_min },
+    { "client_ca_file", T_STRING, "a string: the path of PEM CA "
+      "certificates", NULL, apply_client_ca },
+    { "basic_auth_users", T_GROUP, "a group such as { alice = \"$2y$10$"
+      "...\"; }", NULL, apply_users },
+    { "max_connections", T_INT, "a whole number, e.g. 64", NULL,
+      apply_max_connections },
+    { "idle_timeout", T_INT, "a whole number of seconds, e.g. 30", NULL,
+      apply_idle_timeout },
+    { "max_request_size", T_INT, "a whole number of bytes, e.g. 16384",
+      NULL, apply_max_request_size },
+};
+
+static void apply_web(struct ctx *c, const config_setting_t *s,
+                      const char *where, void *obj)
+{
+    struct conf *conf = obj;
+    struct conf_web *w = &conf->web;
+    int has_cert = config_setting_get_member(s, "tls_cert_file") != NULL;
+    int has_key = config_setting_get_member(s, "tls_key_file") != NULL;
+
+    (void)where;
+    walk_group(c, s, web_keys, N_OF(web_keys), "web", w);
+    if (has_cert != has_key)
+        report(c, s, "web", "set both \"tls_cert_file\" and "
+               "\"tls_key_file\" to serve TLS, or neither");
+    if (config_setting_get_member(s, "client_ca_file") != NULL && !has_cert)
+        report(c, s, "web", "\"client_ca_file\" needs TLS: set "
+               "\"tls_cert_file\" and \"tls_key_file\" too");
+    if (config_setting_get_member(s, "tls_min_version") != NULL && !has_cert)
+        report(c, s, "web", "\"tls_min_version\" needs TLS: set "
+               "\"tls_cert_file\" and \"tls_key_file\" too");
+}
+
 static const struct key top_keys[] = {
+    { "web", T_GROUP, "a group such as { tls_cert_file = \"...\"; ... }",
+      NULL, apply_web },
     { "workers", TYPE_BIT(CONFIG_TYPE_INT) | TYPE_BIT(CONFIG_TYPE_INT64),
       "a whole number, e.g. 16", NULL, apply_workers },
     { "dns", T_GROUP, "a group such as { servers = ( \"127.0.0.1:53\" ); }",
@@ -764,6 +1063,10 @@ int conf_load_string(const char *text, const char *name,
         goto cleanup;
     }
     conf->workers = DEFAULT_WORKERS;
+    conf->web.tls_min_version = TLS_V12;
+    conf->web.max_connections = DEFAULT_MAX_CONNECTIONS;
+    conf->web.idle_timeout = DEFAULT_IDLE_TIMEOUT;
+    conf->web.max_request_size = DEFAULT_MAX_REQUEST_SIZE;
     walk_group(&c, config_root_setting(&cfg), top_keys, N_OF(top_keys),
                NULL, conf);
     if (c.failed)
@@ -809,6 +1112,10 @@ static void realm_free(struct conf_realm *r)
     for (size_t i = 0; i < r->n_services; i++)
         free(r->services[i]);
     free(r->services);
+    for (size_t i = 0; r->service_keytabs != NULL && i < r->n_services; i++)
+        free(r->service_keytabs[i]);
+    free(r->service_keytabs);
+    free(r->service_keytab);
 }
 
 void conf_free(struct conf *conf)
@@ -821,6 +1128,17 @@ void conf_free(struct conf *conf)
     for (size_t i = 0; i < conf->dns.n_servers; i++)
         free(conf->dns.servers[i]);
     free(conf->dns.servers);
+    free(conf->web.tls_cert_file);
+    free(conf->web.tls_key_file);
+    free(conf->web.client_ca_file);
+    for (size_t i = 0; i < conf->web.n_users; i++) {
+        free(conf->web.users[i].name);
+        if (conf->web.users[i].hash != NULL)
+            explicit_bzero(conf->web.users[i].hash,
+                           strlen(conf->web.users[i].hash));
+        free(conf->web.users[i].hash);
+    }
+    free(conf->web.users);
     free(conf->path);
     free(conf);
 }
@@ -840,6 +1158,13 @@ const char *conf_transport_name(enum conf_transport t)
 {
     if ((unsigned)t < N_OF(transport_names))
         return transport_names[t];
+    return "unknown";
+}
+
+const char *conf_tls_version_name(enum conf_tls_version v)
+{
+    if ((unsigned)v < N_OF(tls_version_names))
+        return tls_version_names[v];
     return "unknown";
 }
 

@@ -35,6 +35,12 @@ struct conf_realm {
     char *password_file;      /* password_file is set */
     char **services;          /* owned array of n_services owned strings */
     size_t n_services;
+    char **service_keytabs;   /* owned array of n_services entries (NULL
+                                 when there are no services), each an owned
+                                 path or NULL: the service's own keytab, from
+                                 a { principal; keytab; } entry */
+    char *service_keytab;     /* owned or NULL: the keytab of the services
+                                 that name none of their own */
     int line;                 /* line of the realm's group in the file */
 };
 
@@ -47,9 +53,33 @@ struct conf_dns {
     double timeout;           /* seconds per try; 0: the default */
 };
 
+enum conf_tls_version { TLS_V10, TLS_V11, TLS_V12, TLS_V13 };
+
+/* One basic-auth user of the `web` group. */
+struct conf_user {
+    char *name;               /* owned */
+    char *hash;               /* owned: a bcrypt hash, "$2y$10$..." */
+};
+
+/* How the HTTP endpoint is served: the top-level `web` group, after
+ * Prometheus's exporter-toolkit web config.  Read at start only. */
+struct conf_web {
+    char *tls_cert_file;      /* owned or NULL: TLS is on when set */
+    char *tls_key_file;       /* owned or NULL: set with tls_cert_file */
+    char *client_ca_file;     /* owned or NULL: require client certificates
+                                 signed by these CAs (mutual TLS) */
+    enum conf_tls_version tls_min_version;   /* default TLS 1.2 */
+    struct conf_user *users;  /* owned array of n_users; none: no auth */
+    size_t n_users;
+    unsigned max_connections; /* default 64 */
+    unsigned idle_timeout;    /* seconds a connection may sit idle, 30 */
+    unsigned max_request_size;  /* bytes of request line and headers, 16384 */
+};
+
 struct conf {
     char *path;               /* owned; the name used in messages */
     struct conf_dns dns;
+    struct conf_web web;
     unsigned workers;         /* realm probes run at once, default 16 */
     struct conf_realm *realms;  /* owned array of n_realms */
     size_t n_realms;
@@ -91,5 +121,6 @@ void conf_errors_clear(struct conf_errors *errs);
 /* Names for enums, for logs and pages. */
 const char *conf_transport_name(enum conf_transport t);
 const char *conf_canon_name(enum conf_canon c);
+const char *conf_tls_version_name(enum conf_tls_version v);
 
 #endif

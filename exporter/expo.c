@@ -288,6 +288,125 @@ write_password_expiry(struct sbuf *out, const struct expo_snapshot *s)
     }
 }
 
+/* Client facts beside the password expiry: the account's expiry and the
+ * TGT's lifetime and renewability. */
+static void
+write_client_families(struct sbuf *out, const struct expo_snapshot *s)
+{
+    static const char *const names[] = { "realm", "principal", NULL };
+    int any_account = 0, any_tgt = 0;
+
+    for (size_t i = 0; i < s->n_realms; i++) {
+        const struct realm_result *r = &s->realms[i];
+        any_account |= r->has_account_expiry && r->client_principal != NULL;
+        any_tgt |= r->has_tgt_times && r->client_principal != NULL;
+    }
+    if (any_account) {
+        family(out, "krb5_account_expiry_timestamp_seconds", "gauge",
+               "When the monitoring client's account expires, as reported "
+               "by the KDC, in seconds since the epoch.");
+        for (size_t i = 0; i < s->n_realms; i++) {
+            const struct realm_result *r = &s->realms[i];
+            if (!r->has_account_expiry || r->client_principal == NULL)
+                continue;
+            const char *v[] = { r->realm, r->client_principal };
+            sample(out, "krb5_account_expiry_timestamp_seconds", names, v,
+                   r->account_expiry);
+        }
+    }
+    if (!any_tgt)
+        return;
+    family(out, "krb5_tgt_lifetime_seconds", "gauge",
+           "Lifetime of the TGT issued in this scrape (end time minus "
+           "authentication time), in seconds.");
+    for (size_t i = 0; i < s->n_realms; i++) {
+        const struct realm_result *r = &s->realms[i];
+        if (!r->has_tgt_times || r->client_principal == NULL)
+            continue;
+        const char *v[] = { r->realm, r->client_principal };
+        sample(out, "krb5_tgt_lifetime_seconds", names, v, r->tgt_lifetime);
+    }
+    family(out, "krb5_tgt_renewable", "gauge",
+           "1 if the TGT issued in this scrape is renewable, else 0.");
+    for (size_t i = 0; i < s->n_realms; i++) {
+        const struct realm_result *r = &s->realms[i];
+        if (!r->has_tgt_times || r->client_principal == NULL)
+            continue;
+        const char *v[] = { r->realm, r->client_principal };
+        sample(out, "krb5_tgt_renewable", names, v, r->tgt_renewable);
+    }
+}
+
+/* The enctypes of the TGT and of each service ticket. */
+static void
+write_ticket_families(struct sbuf *out, const struct expo_snapshot *s)
+{
+    static const char *const info_names[] = { "realm", "probe", "target",
+                                              "enctype", NULL };
+    static const char *const weak_names[] = { "realm", "probe", "target",
+                                              NULL };
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->n_realms; i++)
+        n += s->realms[i].n_tickets;
+    if (n == 0)
+        return;
+    family(out, "krb5_ticket_enctype_info", "gauge",
+           "1 for each encryption type a ticket issued in this scrape uses: "
+           "its session key's and the one it is sealed in (one series when "
+           "they are the same).");
+    for (size_t i = 0; i < s->n_realms; i++) {
+        const struct realm_result *r = &s->realms[i];
+        for (size_t j = 0; j < r->n_tickets; j++) {
+            const struct ticket_info *t = &r->tickets[j];
+            const char *v[] = { r->realm, probe_kind_name(t->kind), t->target,
+                                t->session_enctype };
+            sample(out, "krb5_ticket_enctype_info", info_names, v, 1);
+            if (strcmp(t->ticket_enctype, t->session_enctype) == 0)
+                continue;
+            v[3] = t->ticket_enctype;
+            sample(out, "krb5_ticket_enctype_info", info_names, v, 1);
+        }
+    }
+    family(out, "krb5_ticket_weak_enctype", "gauge",
+           "1 if a ticket issued in this scrape uses a deprecated encryption "
+           "type (DES, triple DES or RC4), else 0.");
+    for (size_t i = 0; i < s->n_realms; i++) {
+        const struct realm_result *r = &s->realms[i];
+        for (size_t j = 0; j < r->n_tickets; j++) {
+            const struct ticket_info *t = &r->tickets[j];
+            const char *v[] = { r->realm, probe_kind_name(t->kind),
+                                t->target };
+            sample(out, "krb5_ticket_weak_enctype", weak_names, v, t->weak);
+        }
+    }
+}
+
+/* What the service keytabs hold: the highest kvno per principal, enctype. */
+static void
+write_keytab_kvno(struct sbuf *out, const struct expo_snapshot *s)
+{
+    static const char *const names[] = { "realm", "principal", "enctype",
+                                         NULL };
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->n_realms; i++)
+        n += s->realms[i].n_keytab_kvnos;
+    if (n == 0)
+        return;
+    family(out, "krb5_keytab_kvno", "gauge",
+           "The highest key version number a configured service keytab "
+           "holds, per principal and encryption type.");
+    for (size_t i = 0; i < s->n_realms; i++) {
+        const struct realm_result *r = &s->realms[i];
+        for (size_t j = 0; j < r->n_keytab_kvnos; j++) {
+            const struct keytab_kvno *k = &r->keytab_kvnos[j];
+            const char *v[] = { r->realm, k->principal, k->enctype };
+            sample(out, "krb5_keytab_kvno", names, v, (double)k->kvno);
+        }
+    }
+}
+
 static void
 write_backoff(struct sbuf *out, const struct expo_snapshot *s)
 {
@@ -350,7 +469,10 @@ expo_write(struct sbuf *out, const struct expo_snapshot *s)
     write_error_totals(out, s);
     write_kdc_families(out, s);
     write_service_families(out, s);
+    write_keytab_kvno(out, s);
+    write_ticket_families(out, s);
     write_password_expiry(out, s);
+    write_client_families(out, s);
     write_backoff(out, s);
     write_self(out, s);
 }

@@ -2,6 +2,7 @@
 #include "exporter/http.h"
 
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -15,17 +16,26 @@
 
 #include "exporter/flags.h"
 #include "exporter/log.h"
-
-/* Requests beyond this many open connections are refused by MHD. */
-#define HTTP_CONNECTION_LIMIT 64
-/* Seconds a connection may sit idle. */
-#define HTTP_IDLE_TIMEOUT 60
+#include "exporter/webauth.h"
 
 struct http_server {
     struct MHD_Daemon *daemon;
     struct http_handlers handlers;
+    const struct webauth *auth;   /* borrowed; NULL: no authentication */
+    int verify_clients;           /* mutual TLS */
     int active;                   /* atomic: requests not yet completed */
 };
+
+const char *
+http_tls_priorities(int min_version)
+{
+    switch (min_version) {
+    case 0: return "NORMAL:-VERS-SSL3.0";
+    case 1: return "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0";
+    case 3: return "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+    default: return "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1";
+    }
+}
 
 /* Marks a request as counted in `active`. */
 static int request_marker;
@@ -146,6 +156,72 @@ serve_get(struct http_server *s, struct MHD_Connection *conn, const char *url)
     return send_text(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
 }
 
+/* Did the client present a certificate our CAs vouch for? */
+static int
+client_verified(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    unsigned int status = 0;
+
+    if (info == NULL || info->tls_session == NULL)
+        return 0;
+    if (gnutls_certificate_verify_peers2(
+            (gnutls_session_t)info->tls_session, &status) != 0)
+        return 0;
+    /* No certificate at all verifies as "nothing wrong": ask for one. */
+    if (gnutls_certificate_get_peers((gnutls_session_t)info->tls_session,
+                                     &(unsigned int){ 0 }) == NULL)
+        return 0;
+    return status == 0;
+}
+
+/* Is the request allowed in?  Queues the refusal when it is not.
+ * /-/healthy needs no password, as in Prometheus's exporter-toolkit. */
+static int
+admitted(struct http_server *s, struct MHD_Connection *conn, const char *url,
+         enum MHD_Result *refusal)
+{
+    char *user, *password = NULL;
+    int ok;
+
+    if (s->verify_clients && !client_verified(conn)) {
+        *refusal = send_text(conn, MHD_HTTP_FORBIDDEN,
+                             "a client certificate signed by a trusted CA "
+                             "is required\n", NULL);
+        return 0;
+    }
+    if (s->auth == NULL || strcmp(url, "/-/healthy") == 0)
+        return 1;
+    user = MHD_basic_auth_get_username_password(conn, &password);
+    ok = webauth_check(s->auth, user, password);
+    if (password != NULL) {
+        explicit_bzero(password, strlen(password));
+        MHD_free(password);
+    }
+    if (user != NULL)
+        MHD_free(user);
+    if (ok)
+        return 1;
+    {
+        struct MHD_Response *resp;
+        static const char text[] = "unauthorized\n";
+        resp = MHD_create_response_from_buffer(
+            sizeof(text) - 1, (void *)(uintptr_t)text,
+            MHD_RESPMEM_PERSISTENT);
+        if (resp == NULL) {
+            *refusal = MHD_NO;
+            return 0;
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                HTTP_TYPE_TEXT);
+        *refusal = MHD_queue_basic_auth_fail_response(conn, "krb5_exporter",
+                                                      resp);
+        MHD_destroy_response(resp);
+    }
+    return 0;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
            const char *method, const char *version, const char *upload_data,
@@ -155,12 +231,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
                  strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     int is_reload = strcmp(url, "/-/reload") == 0;
+    enum MHD_Result refusal;
 
     (void)version;
     (void)upload_data;
     if (*con_cls == NULL) {
         *con_cls = &request_marker;
         __atomic_add_fetch(&s->active, 1, __ATOMIC_RELAXED);
+        if (!admitted(s, conn, url, &refusal))
+            return refusal;
         /* A POST to /-/reload is answered once its body (ignored) is in. */
         if (is_reload && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
             return MHD_YES;
@@ -209,7 +288,7 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 struct http_server *
 http_start(const char *listen_address, const struct http_handlers *handlers,
-           char *err, size_t err_len)
+           const struct http_options *options, char *err, size_t err_len)
 {
     struct http_server *s;
     struct addrinfo hints, *ai = NULL;
@@ -231,6 +310,10 @@ http_start(const char *listen_address, const struct http_handlers *handlers,
         return NULL;
     }
     s->handlers = *handlers;
+    s->auth = options->auth;
+    s->verify_clients = options->client_ca_pem != NULL;
+    if (options->tls_cert_pem != NULL)
+        flags |= MHD_USE_TLS;
     if (host[0] == '\0') {
         flags |= MHD_USE_DUAL_STACK;
     } else {
@@ -251,15 +334,38 @@ http_start(const char *listen_address, const struct http_handlers *handlers,
             ((struct sockaddr_in *)ai->ai_addr)->sin_port = htons(port);
         }
     }
-    errno = 0;
-    s->daemon = MHD_start_daemon(
-        flags, port, NULL, NULL, on_request, s,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTION_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT,
-        ai != NULL ? MHD_OPTION_SOCK_ADDR : MHD_OPTION_END,
-        ai != NULL ? ai->ai_addr : NULL, MHD_OPTION_END);
+    {
+        /* Options are laid out in an array so that the TLS ones can be
+         * left out of a plain HTTP server. */
+        struct MHD_OptionItem opts[12];
+        size_t n = 0;
+
+#define OPT(o, v, p) opts[n++] = (struct MHD_OptionItem){ (o), (v), (p) }
+        OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL);
+        OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s);
+        OPT(MHD_OPTION_CONNECTION_LIMIT, options->max_connections, NULL);
+        OPT(MHD_OPTION_CONNECTION_TIMEOUT, options->idle_timeout, NULL);
+        OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, options->max_request_size,
+            NULL);
+        if (ai != NULL)
+            OPT(MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr);
+        if (options->tls_cert_pem != NULL) {
+            OPT(MHD_OPTION_HTTPS_MEM_CERT, 0,
+                (void *)(uintptr_t)options->tls_cert_pem);
+            OPT(MHD_OPTION_HTTPS_MEM_KEY, 0,
+                (void *)(uintptr_t)options->tls_key_pem);
+            OPT(MHD_OPTION_HTTPS_PRIORITIES, 0,
+                (void *)(uintptr_t)options->tls_priorities);
+            if (options->client_ca_pem != NULL)
+                OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                    (void *)(uintptr_t)options->client_ca_pem);
+        }
+        OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+        errno = 0;
+        s->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, s,
+                                     MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    }
     if (ai != NULL)
         freeaddrinfo(ai);
     if (s->daemon == NULL) {

@@ -38,15 +38,35 @@ struct http_handlers {
     int (*landing)(void *arg, struct http_reply *out);
 };
 
+struct webauth;
+
+/* How to serve.  Strings are borrowed for the call only. */
+struct http_options {
+    const char *tls_cert_pem;     /* NULL: plain HTTP */
+    const char *tls_key_pem;
+    const char *client_ca_pem;    /* NULL: no client certificates */
+    const char *tls_priorities;   /* GnuTLS priority string */
+    const struct webauth *auth;   /* borrowed for the server's life; NULL:
+                                     no authentication */
+    unsigned max_connections;
+    unsigned idle_timeout;        /* seconds */
+    unsigned max_request_size;    /* bytes of request line and headers */
+};
+
+/* The GnuTLS priorities that allow TLS from min_version (0 = 1.0 ... 3 =
+ * 1.3) up.  Static string. */
+const char *http_tls_priorities(int min_version);
+
 struct http_server;
 
 /*
  * Listen on "HOST:PORT", ":PORT" or "[V6]:PORT" and serve in threads of
  * its own.  Returns the server (stop with http_stop()), or NULL with a
- * reason in err[err_len].  handlers is copied.
+ * reason in err[err_len].  handlers and options are copied.
  */
 struct http_server *http_start(const char *listen_address,
                                const struct http_handlers *handlers,
+                               const struct http_options *options,
                                char *err, size_t err_len);
 
 /*

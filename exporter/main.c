@@ -16,7 +16,11 @@
 #include "exporter/sbuf.h"
 #include "exporter/scheduler.h"
 #include "exporter/summary.h"
+#include "exporter/webauth.h"
 #include "version.h"
+
+/* The largest PEM file taken for TLS. */
+#define PEM_MAX (1024 * 1024)
 
 /* How long SIGTERM waits for requests in flight to be answered. */
 #define SHUTDOWN_GRACE_SECONDS 30.0
@@ -67,27 +71,87 @@ run_once(struct app *app)
     return failed == 0 ? 0 : 1;
 }
 
-/* Serve until SIGINT or SIGTERM; SIGHUP reloads the config. */
+/* Read a whole PEM file into memory (caller frees).  NULL with a log
+ * line on failure. */
+static char *
+read_pem(const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = fopen(path, "re");
+
+    if (f == NULL) {
+        log_error("cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    text = calloc(1, PEM_MAX + 1);
+    if (text != NULL)
+        len = fread(text, 1, PEM_MAX, f);
+    if (text != NULL && (ferror(f) || len == 0 || !feof(f))) {
+        log_error("cannot read %s: %s", path, len == PEM_MAX
+                  ? "larger than 1 MiB" : "empty or unreadable");
+        free(text);
+        text = NULL;
+    }
+    fclose(f);
+    return text;
+}
+
+/* Serve until SIGINT or SIGTERM; SIGHUP reloads the config.  The web
+ * settings (TLS, users, limits) are read here, at start, only. */
 static int
 serve(struct app *app, const char *listen_address, const sigset_t *sigs)
 {
     struct http_handlers handlers = { app, app_metrics, app_probe,
                                       app_reload_handler, app_ready,
                                       app_landing };
-    struct confref *conf;
-    struct http_server *server;
+    struct confref *conf = app_conf(app);
+    const struct conf_web *web = &conf->conf->web;
+    struct http_options options;
+    struct http_server *server = NULL;
+    struct webauth auth;
+    char *cert = NULL, *key = NULL, *ca = NULL;
     char err[512];
-    int sig = 0;
+    int sig = 0, status = 1, have_auth = 0;
 
-    server = http_start(listen_address, &handlers, err, sizeof(err));
+    memset(&options, 0, sizeof(options));
+    options.max_connections = web->max_connections;
+    options.idle_timeout = web->idle_timeout;
+    options.max_request_size = web->max_request_size;
+    if (web->tls_cert_file != NULL) {
+        cert = read_pem(web->tls_cert_file);
+        key = read_pem(web->tls_key_file);
+        if (web->client_ca_file != NULL)
+            ca = read_pem(web->client_ca_file);
+        if (cert == NULL || key == NULL ||
+            (web->client_ca_file != NULL && ca == NULL))
+            goto done;
+        options.tls_cert_pem = cert;
+        options.tls_key_pem = key;
+        options.client_ca_pem = ca;
+        options.tls_priorities = http_tls_priorities((int)web->tls_min_version);
+    }
+    if (web->n_users > 0) {
+        if (webauth_init(&auth, web->users, web->n_users) != 0) {
+            log_error("cannot set up basic authentication");
+            goto done;
+        }
+        have_auth = 1;
+        options.auth = &auth;
+    }
+    server = http_start(listen_address, &handlers, &options, err,
+                        sizeof(err));
+    /* The key is in the TLS library's hands now; ours goes. */
+    if (key != NULL)
+        explicit_bzero(key, strlen(key));
     if (server == NULL) {
         log_error("%s", err);
-        return 1;
+        goto done;
     }
-    conf = app_conf(app);
-    log_info("listening on %s with %zu realm%s", listen_address,
-             conf->conf->n_realms, conf->conf->n_realms == 1 ? "" : "s");
-    confref_put(conf);
+    log_info("listening on %s (%s%s) with %zu realm%s", listen_address,
+             cert != NULL ? "TLS" : "plain HTTP",
+             have_auth ? ", basic auth" : "", conf->conf->n_realms,
+             conf->conf->n_realms == 1 ? "" : "s");
     for (;;) {
         if (sigwait(sigs, &sig) != 0)
             continue;
@@ -103,7 +167,15 @@ serve(struct app *app, const char *listen_address, const sigset_t *sigs)
     log_info("%s: finishing requests in flight, then stopping",
              sig == SIGTERM ? "SIGTERM" : "SIGINT");
     http_stop(server, SHUTDOWN_GRACE_SECONDS);
-    return 0;
+    status = 0;
+done:
+    if (have_auth)
+        webauth_free(&auth);
+    free(cert);
+    free(key);
+    free(ca);
+    confref_put(conf);
+    return status;
 }
 
 int

@@ -10,6 +10,7 @@ static const char *const kind_names[PROBE_KIND_COUNT] = {
     [PROBE_KDC] = "kdc",
     [PROBE_TGT] = "tgt",
     [PROBE_SERVICE] = "service",
+    [PROBE_VERIFY] = "verify",
 };
 
 const char *
@@ -82,6 +83,66 @@ result_add_kdc(struct realm_result *r, char *target, int has_skew,
     return 0;
 }
 
+int
+result_add_ticket(struct realm_result *r, enum probe_kind kind, char *target,
+                  char *session_enctype, char *ticket_enctype, int weak)
+{
+    struct ticket_info *t;
+
+    t = realloc(r->tickets, (r->n_tickets + 1) * sizeof(*t));
+    if (t == NULL || target == NULL || session_enctype == NULL ||
+        ticket_enctype == NULL) {
+        if (t != NULL)
+            r->tickets = t;
+        free(target);
+        free(session_enctype);
+        free(ticket_enctype);
+        return ENOMEM;
+    }
+    r->tickets = t;
+    t = &r->tickets[r->n_tickets++];
+    t->kind = kind;
+    t->target = target;
+    t->session_enctype = session_enctype;
+    t->ticket_enctype = ticket_enctype;
+    t->weak = weak;
+    return 0;
+}
+
+int
+result_add_keytab_kvno(struct realm_result *r, const char *principal,
+                       const char *enctype, long kvno)
+{
+    struct keytab_kvno *k;
+    char *p, *e;
+
+    for (size_t i = 0; i < r->n_keytab_kvnos; i++) {
+        k = &r->keytab_kvnos[i];
+        if (strcmp(k->principal, principal) == 0 &&
+            strcmp(k->enctype, enctype) == 0) {
+            if (kvno > k->kvno)
+                k->kvno = kvno;
+            return 0;
+        }
+    }
+    k = realloc(r->keytab_kvnos, (r->n_keytab_kvnos + 1) * sizeof(*k));
+    if (k == NULL)
+        return ENOMEM;
+    r->keytab_kvnos = k;
+    p = strdup(principal);
+    e = strdup(enctype);
+    if (p == NULL || e == NULL) {
+        free(p);
+        free(e);
+        return ENOMEM;
+    }
+    k = &r->keytab_kvnos[r->n_keytab_kvnos++];
+    k->principal = p;
+    k->enctype = e;
+    k->kvno = kvno;
+    return 0;
+}
+
 /* strdup that keeps NULL; sets *failed on allocation failure. */
 static char *
 dup_or_null(const char *s, int *failed)
@@ -107,6 +168,11 @@ result_copy(const struct realm_result *src, struct realm_result *out)
     r.client_principal = dup_or_null(src->client_principal, &failed);
     r.has_password_expiry = src->has_password_expiry;
     r.password_expiry = src->password_expiry;
+    r.has_account_expiry = src->has_account_expiry;
+    r.account_expiry = src->account_expiry;
+    r.has_tgt_times = src->has_tgt_times;
+    r.tgt_lifetime = src->tgt_lifetime;
+    r.tgt_renewable = src->tgt_renewable;
     r.has_discovered = src->has_discovered;
     r.discovered = src->discovered;
     for (size_t i = 0; i < src->n_probes && !failed; i++) {
@@ -129,6 +195,20 @@ result_copy(const struct realm_result *src, struct realm_result *out)
         const struct kdc_info *k = &src->kdcs[i];
         if (result_add_kdc(&r, dup_or_null(k->target, &failed), k->has_skew,
                            k->skew_seconds) != 0)
+            failed = 1;
+    }
+    for (size_t i = 0; i < src->n_tickets && !failed; i++) {
+        const struct ticket_info *t = &src->tickets[i];
+        if (result_add_ticket(&r, t->kind, dup_or_null(t->target, &failed),
+                              dup_or_null(t->session_enctype, &failed),
+                              dup_or_null(t->ticket_enctype, &failed),
+                              t->weak) != 0)
+            failed = 1;
+    }
+    for (size_t i = 0; i < src->n_keytab_kvnos && !failed; i++) {
+        const struct keytab_kvno *k = &src->keytab_kvnos[i];
+        if (result_add_keytab_kvno(&r, k->principal, k->enctype,
+                                   k->kvno) != 0)
             failed = 1;
     }
     if (failed) {
@@ -195,6 +275,17 @@ result_clear(struct realm_result *r)
     }
     for (size_t i = 0; i < r->n_kdcs; i++)
         free(r->kdcs[i].target);
+    for (size_t i = 0; i < r->n_tickets; i++) {
+        free(r->tickets[i].target);
+        free(r->tickets[i].session_enctype);
+        free(r->tickets[i].ticket_enctype);
+    }
+    for (size_t i = 0; i < r->n_keytab_kvnos; i++) {
+        free(r->keytab_kvnos[i].principal);
+        free(r->keytab_kvnos[i].enctype);
+    }
+    free(r->tickets);
+    free(r->keytab_kvnos);
     free(r->kdcs);
     free(r->probes);
     free(r->services);

@@ -10,7 +10,7 @@
 #include "probes/krb5err.h"
 
 enum probe_kind { PROBE_DISCOVERY, PROBE_KDC, PROBE_TGT, PROBE_SERVICE,
-                  PROBE_KIND_COUNT };
+                  PROBE_VERIFY, PROBE_KIND_COUNT };
 
 /* Static name of a probe kind as used in the `probe` label. */
 const char *probe_kind_name(enum probe_kind kind);
@@ -32,6 +32,23 @@ struct service_info {
     char *service;            /* owned: as configured */
     char *principal;          /* owned: as issued, with realm; NULL if none */
     int kvno;                 /* -1 when unknown */
+};
+
+/* The encryption types of one ticket: the TGT or a service ticket. */
+struct ticket_info {
+    enum probe_kind kind;     /* PROBE_TGT or PROBE_SERVICE */
+    char *target;             /* owned: the probe's target */
+    char *session_enctype;    /* owned: MIT's name, "aes256-cts-hmac-sha1-96" */
+    char *ticket_enctype;     /* owned: the enctype the ticket is sealed in */
+    int weak;                 /* 1 when either enctype is deprecated */
+};
+
+/* The highest key version a service keytab holds for one principal and
+ * enctype. */
+struct keytab_kvno {
+    char *principal;          /* owned: with its realm */
+    char *enctype;            /* owned: MIT's name */
+    long kvno;
 };
 
 /* What the kdc probe read from one KDC endpoint. */
@@ -60,6 +77,16 @@ struct realm_result {
     char *client_principal;   /* owned or NULL */
     int has_password_expiry;
     double password_expiry;   /* unix time, when has_password_expiry */
+    int has_account_expiry;
+    double account_expiry;    /* unix time, when has_account_expiry */
+    int has_tgt_times;        /* the TGT was had: the next two are set */
+    double tgt_lifetime;      /* seconds from authtime to endtime */
+    int tgt_renewable;        /* 1 or 0 */
+    struct ticket_info *tickets;   /* owned array of n_tickets */
+    size_t n_tickets;
+    struct keytab_kvno *keytab_kvnos;  /* owned array of n_keytab_kvnos,
+                                          one per principal and enctype */
+    size_t n_keytab_kvnos;
 };
 
 /* Append a probe result to r; takes ownership of target and message even on
@@ -71,6 +98,18 @@ int result_add_probe(struct realm_result *r, enum probe_kind kind,
 /* Append a service info entry; takes ownership of the strings. */
 int result_add_service(struct realm_result *r, char *service,
                        char *principal, int kvno);
+
+/* Append a ticket_info entry; takes ownership of the strings even on
+ * failure.  Returns 0, or ENOMEM. */
+int result_add_ticket(struct realm_result *r, enum probe_kind kind,
+                      char *target, char *session_enctype,
+                      char *ticket_enctype, int weak);
+
+/* Record a keytab's kvno for (principal, enctype), keeping the highest
+ * when the pair is already there (two services may share a keytab).  The
+ * strings are copied.  Returns 0, or ENOMEM. */
+int result_add_keytab_kvno(struct realm_result *r, const char *principal,
+                           const char *enctype, long kvno);
 
 /* A deep copy of src into *out (caller clears it).  Returns 0 or ENOMEM. */
 int result_copy(const struct realm_result *src, struct realm_result *out);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "probes/deadline.h"
+#include "probes/enctypes.h"
+#include "probes/verify.h"
 
 char *
 service_default_principal(const char *service, const char *realm)
@@ -23,6 +25,24 @@ service_default_principal(const char *service, const char *realm)
     if (asprintf(&out, "%s@%s", service, realm) < 0)
         return NULL;
     return out;
+}
+
+/* The service's verify probe, not attempted: it fails with the error that
+ * kept its ticket from being had. */
+static int
+record_verify_skipped(const struct conf_realm *conf, size_t i,
+                      struct probe_error error, const char *why,
+                      struct realm_result *res)
+{
+    char *target = service_default_principal(conf->services[i], conf->realm);
+    char *message = NULL;
+
+    if (target == NULL)
+        return ENOMEM;
+    if (asprintf(&message, "not attempted: no service ticket to verify "
+                 "(%s)", why ? why : "failed") < 0)
+        message = NULL;
+    return result_add_probe(res, PROBE_VERIFY, target, 0, 0, error, message);
 }
 
 int
@@ -42,15 +62,20 @@ service_record_skipped(const struct conf_realm *conf, struct probe_error error,
             return ENOMEM;
         if (result_add_service(res, strdup(conf->services[i]), NULL, -1) != 0)
             return ENOMEM;
+        if (verify_keytab_of(conf, i) != NULL &&
+            record_verify_skipped(conf, i, error, why, res) != 0)
+            return ENOMEM;
     }
     return 0;
 }
 
 /* One TGS exchange.  Sets *principal_out (as issued, or as asked on
- * failure) and *kvno_out. */
+ * failure) and *kvno_out; on success also *creds_out, which the caller
+ * frees with krb5_free_creds(). */
 static krb5_error_code
 get_ticket(struct realm_ctx *rc, krb5_ccache cc, krb5_principal client,
-           const char *service, char **principal_out, int *kvno_out)
+           const char *service, char **principal_out, int *kvno_out,
+           krb5_creds **creds_out)
 {
     krb5_principal server = NULL;
     krb5_creds in, *out = NULL;
@@ -80,9 +105,41 @@ get_ticket(struct realm_ctx *rc, krb5_ccache cc, krb5_principal client,
             krb5_free_unparsed_name(rc->ctx, name);
         }
     }
-    krb5_free_creds(rc->ctx, out);
+    if (ret == 0)
+        *creds_out = out;
+    else
+        krb5_free_creds(rc->ctx, out);
     krb5_free_principal(rc->ctx, server);
     return ret;
+}
+
+/* MIT's name for an enctype, in a new string (NULL: no memory). */
+static char *
+enctype_string(krb5_enctype enctype)
+{
+    char name[64];
+
+    enctypes_name(enctype, name, sizeof(name));
+    return strdup(name);
+}
+
+int
+service_record_enctypes(krb5_context ctx, enum probe_kind kind,
+                        const char *target, const krb5_creds *creds,
+                        struct realm_result *res)
+{
+    krb5_ticket *ticket = NULL;
+    krb5_enctype session = creds->keyblock.enctype, sealed;
+
+    /* A ticket the library accepted decodes; if it did not, nothing is
+     * known of its enctype and nothing is reported. */
+    if (krb5_decode_ticket(&creds->ticket, &ticket) != 0)
+        return 0;
+    sealed = ticket->enc_part.enctype;
+    krb5_free_ticket(ctx, ticket);
+    return result_add_ticket(res, kind, strdup(target),
+                             enctype_string(session), enctype_string(sealed),
+                             enctypes_weak(session) || enctypes_weak(sealed));
 }
 
 int
@@ -130,12 +187,39 @@ done:
     return 0;
 }
 
+/*
+ * What follows a TGS exchange for service i: the ticket's enctypes, and the
+ * verify probe when the service has a keytab (failed with the exchange's
+ * error when there is no ticket).  The service result is the last one in
+ * res.  Returns 0 or ENOMEM.
+ */
+static int
+after_ticket(struct realm_ctx *rc, size_t i, krb5_error_code ret,
+             krb5_creds *creds, struct realm_result *res)
+{
+    const struct probe_result *svc = &res->probes[res->n_probes - 1];
+    const char *keytab = verify_keytab_of(rc->conf, i);
+
+    if (ret != 0)
+        return keytab == NULL ? 0
+                              : record_verify_skipped(rc->conf, i, svc->error,
+                                                      svc->message, res);
+    if (service_record_enctypes(rc->ctx, PROBE_SERVICE, svc->target, creds,
+                                res) != 0)
+        return ENOMEM;
+    return keytab == NULL ? 0 : verify_ticket(rc, keytab, creds, res);
+}
+
 int
 service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
                   krb5_ccache cc, krb5_principal client,
                   struct realm_result *res)
 {
     const struct conf_realm *conf = rc->conf;
+    int status = verify_keytab_kvnos(rc, res);
+
+    if (status != 0)
+        return status;
 
     for (size_t i = 0; i < conf->n_services; i++) {
         double start = deadline_now();
@@ -143,6 +227,7 @@ service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
         struct probe_error canon_err;
         char why[512];
         int kvno = -1;
+        krb5_creds *creds = NULL;
         krb5_error_code ret;
 
         if (service_canonical(conf, dc, conf->services[i], &asked, &canon_err,
@@ -160,12 +245,15 @@ service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
                 result_add_service(res, strdup(conf->services[i]), NULL,
                                    -1) != 0)
                 return ENOMEM;
+            if (verify_keytab_of(conf, i) != NULL &&
+                record_verify_skipped(conf, i, canon_err, why, res) != 0)
+                return ENOMEM;
             continue;
         }
         trace_add(rc->trace, "service: %s -> asking for %s (canonicalize=%s)",
                   conf->services[i], asked,
                   conf_canon_name(conf->canonicalize));
-        ret = get_ticket(rc, cc, client, asked, &principal, &kvno);
+        ret = get_ticket(rc, cc, client, asked, &principal, &kvno, &creds);
         free(asked);
         if (ret != 0)
             message = realmctx_message(rc, ret);
@@ -183,13 +271,21 @@ service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
         if (target == NULL) {
             free(message);
             free(principal);
+            krb5_free_creds(rc->ctx, creds);
             return ENOMEM;
         }
         if (result_add_probe(res, PROBE_SERVICE, target, ret == 0,
                              deadline_now() - start, krb5err_from_krb5(ret),
                              message) != 0) {
             free(principal);
+            krb5_free_creds(rc->ctx, creds);
             return ENOMEM;
+        }
+        status = after_ticket(rc, i, ret, creds, res);
+        krb5_free_creds(rc->ctx, creds);
+        if (status != 0) {
+            free(principal);
+            return status;
         }
         if (result_add_service(res, strdup(conf->services[i]), principal,
                                ret == 0 ? kvno : -1) != 0)

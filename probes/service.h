@@ -40,6 +40,15 @@ int service_record_skipped(const struct conf_realm *conf,
                            struct probe_error error, const char *why,
                            struct realm_result *res);
 
+/*
+ * Append the enctypes of creds (the TGT or a service ticket; kind says
+ * which) to res as a ticket_info for target: the session key's and the one
+ * the ticket is sealed in.  Returns 0, or ENOMEM.
+ */
+int service_record_enctypes(krb5_context ctx, enum probe_kind kind,
+                            const char *target, const krb5_creds *creds,
+                            struct realm_result *res);
+
 /* "name@REALM" unless name already names a realm; caller frees. */
 char *service_default_principal(const char *name, const char *realm);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "probes/deadline.h"
+#include "probes/service.h"
 
 int
 tgt_read_password(const char *path, char *buf, size_t buf_len)
@@ -39,6 +40,8 @@ cleanup:
 struct expiry {
     int has;
     krb5_timestamp password_expiration;
+    int has_account;
+    krb5_timestamp account_expiration;
 };
 
 static void KRB5_CALLCONV
@@ -48,12 +51,28 @@ on_expire(krb5_context ctx, void *data, krb5_timestamp password_expiration,
     struct expiry *e = data;
 
     (void)ctx;
-    (void)account_expiration;
     (void)is_last_req;
     if (password_expiration != 0) {
         e->has = 1;
         e->password_expiration = password_expiration;
     }
+    if (account_expiration != 0) {
+        e->has_account = 1;
+        e->account_expiration = account_expiration;
+    }
+}
+
+/* The TGT's lifetime, renewability and enctypes, into res. */
+static int
+record_tgt_details(krb5_context ctx, const char *target,
+                   const krb5_creds *creds, struct realm_result *res)
+{
+    /* Kerberos times are unsigned 32-bit seconds (good until 2106). */
+    res->has_tgt_times = 1;
+    res->tgt_lifetime = (double)(uint32_t)creds->times.endtime -
+                        (double)(uint32_t)creds->times.authtime;
+    res->tgt_renewable = (creds->ticket_flags & TKT_FLG_RENEWABLE) != 0;
+    return service_record_enctypes(ctx, PROBE_TGT, target, creds, res);
 }
 
 /* Run the AS exchange itself.  Secrets stay in this function. */
@@ -99,7 +118,7 @@ tgt_probe(struct realm_ctx *rc, struct realm_result *res,
     krb5_principal client = NULL;
     krb5_ccache cc = NULL;
     krb5_creds creds;
-    struct expiry expiry = { 0, 0 };
+    struct expiry expiry = { 0, 0, 0, 0 };
     char *target = NULL, *message = NULL;
     double start = deadline_now();
     krb5_error_code ret;
@@ -155,8 +174,16 @@ tgt_probe(struct realm_ctx *rc, struct realm_result *res,
         res->has_password_expiry = 1;
         res->password_expiry = (double)(uint32_t)expiry.password_expiration;
     }
+    if (expiry.has_account) {
+        res->has_account_expiry = 1;
+        res->account_expiry = (double)(uint32_t)expiry.account_expiration;
+    }
     if (ret != 0)
         goto cleanup;
+    if (record_tgt_details(rc->ctx, target, &creds, res) != 0) {
+        ret = ENOMEM;
+        goto cleanup;
+    }
     *ccache_out = cc;
     *client_out = client;
     cc = NULL;

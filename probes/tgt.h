@@ -11,8 +11,9 @@
 #include "probes/result.h"
 
 /*
- * Acquire a TGT and append the tgt probe result to res (and the password
- * expiry when the KDC reports one).  On success returns 0 and sets
+ * Acquire a TGT and append the tgt probe result to res, with the TGT's
+ * lifetime, renewability and enctypes, and the password and account expiry
+ * when the KDC reports them.  On success returns 0 and sets
  * *ccache_out and *client_out, which the caller releases with
  * krb5_cc_destroy() and krb5_free_principal().  Returns the krb5 error code
  * of the failure otherwise (already recorded in res); ENOMEM when even that

@@ -19,6 +19,7 @@ import http.client
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -608,6 +609,46 @@ def exporter_path():
     return path
 
 
+_wrapped_runs = [0]
+
+
+def exporter_command(workdir):
+    """
+    The command that runs the exporter: $KRB5_EXPORTER, behind the command
+    in $KRB5_EXPORTER_WRAPPER when that is set (e.g. valgrind, for
+    scripts/valgrind-tests).  Each "{log}" in the wrapper becomes a file of
+    its own in workdir.  Returns (argv prefix, that log file or None).
+    """
+    wrapper = shlex.split(os.environ.get('KRB5_EXPORTER_WRAPPER', ''))
+    log = None
+    if any('{log}' in w for w in wrapper):
+        _wrapped_runs[0] += 1
+        log = os.path.join(workdir, 'wrapper.%d.%d.log'
+                           % (os.getpid(), _wrapped_runs[0]))
+        wrapper = [w.replace('{log}', log) for w in wrapper]
+    return wrapper + [exporter_path()], log
+
+
+def check_wrapper_log(log, what):
+    """
+    Fail when the wrapper's log (valgrind's) reports an error or a definite
+    leak.  Nothing to check without a log.
+    """
+    if log is None:
+        return
+    try:
+        with open(log, 'rb') as f:
+            text = f.read().decode('utf-8', 'replace')
+    except FileNotFoundError:
+        raise AssertionError('%s: the wrapper wrote no log at %s' % (what, log))
+    summary = re.search(r'ERROR SUMMARY: (\d+) errors', text)
+    lost = re.search(r'definitely lost: ([\d,]+) bytes', text)
+    if summary is None or summary.group(1) != '0' or \
+            (lost is not None and lost.group(1) != '0'):
+        raise AssertionError('%s: the wrapper reported errors (%s):\n%s'
+                             % (what, log, text[-8000:]))
+
+
 def realm_config(realm, kdcs, principal, keytab=None, password_file=None,
                  services=(), transport='udp', timeout=5.0, extra=''):
     """One realm's group in the exporter's config syntax."""
@@ -653,14 +694,17 @@ class Exporter:
         self.proc = None
         self.fixed_port = port
         self.port = None
+        self.wrapper_log = None
 
     def start(self, timeout=20):
         # A port can be taken between picking and binding; try a few.
         for _ in range(1 if self.fixed_port else 3):
             self.port = self.fixed_port or free_port(udp=False)
-            argv = [self.binary, '--config.file=' + self.config_path,
-                    '--web.listen-address=%s:%d' % (LOOPBACK, self.port),
-                    '--log.level=' + self.log_level] + self.args
+            command, self.wrapper_log = exporter_command(self.workdir)
+            argv = command + ['--config.file=' + self.config_path,
+                              '--web.listen-address=%s:%d'
+                              % (LOOPBACK, self.port),
+                              '--log.level=' + self.log_level] + self.args
             out = open(self.stdout_path, 'ab')
             err = open(self.stderr_path, 'ab')
             try:
@@ -693,16 +737,21 @@ class Exporter:
             self.proc = None
         raise FixtureError('exporter could not bind a port:\n' + self.stderr())
 
+    # An ssl.SSLContext when the exporter serves TLS; None for plain HTTP.
+    ssl_context = None
+
     @property
     def url(self):
-        return 'http://%s:%d' % (LOOPBACK, self.port)
+        scheme = 'https' if self.ssl_context is not None else 'http'
+        return '%s://%s:%d' % (scheme, LOOPBACK, self.port)
 
     def request(self, method, path, headers=None, timeout=30):
         """Return (status, headers, body text); HTTP errors are not raised."""
         req = urllib.request.Request(self.url + path, method=method,
                                      headers=headers or {})
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
+            with urllib.request.urlopen(req, timeout=timeout,
+                                        context=self.ssl_context) as r:
                 return r.status, r.headers, r.read().decode('utf-8')
         except urllib.error.HTTPError as e:
             body = e.read().decode('utf-8', 'replace')
@@ -749,6 +798,7 @@ class Exporter:
                     raise FixtureError('exporter ignored SIGTERM for 15 s')
             self.proc = None
         check_sanitizers(self.stderr(), 'exporter stderr')
+        check_wrapper_log(self.wrapper_log, 'exporter')
 
 
 def check_sanitizers(text, what):
@@ -779,11 +829,13 @@ def exporter_env(workdir):
 
 def run_exporter(args, workdir, timeout=60):
     """Run the exporter to completion (e.g. --once); return CompletedProcess."""
-    r = subprocess.run([exporter_path()] + list(args),
+    command, log = exporter_command(workdir)
+    r = subprocess.run(command + list(args),
                        env=exporter_env(workdir), stdin=subprocess.DEVNULL,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, timeout=timeout)
     check_sanitizers(r.stderr, 'exporter stderr for %s' % ' '.join(args))
+    check_wrapper_log(log, 'exporter %s' % ' '.join(args))
     return r
 
 
@@ -817,10 +869,11 @@ class TestCase(unittest.TestCase):
         self.addCleanup(shutil.rmtree, d, True)
         return d
 
-    def start_exporter(self, config, args=(), workdir=None):
+    def start_exporter(self, config, args=(), workdir=None, ssl_context=None):
         """Start an exporter on config; it is stopped and checked at teardown."""
         workdir = workdir or self.make_workdir()
         exp = Exporter(config, workdir, args=args)
+        exp.ssl_context = ssl_context
         self.addCleanup(self._stop_exporter, exp)
         exp.start()
         return exp

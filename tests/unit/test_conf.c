@@ -183,7 +183,7 @@ struct reject_case {
 #define K3(entry) HEAD "  kdcs = ( " entry " );\n" CLIENT TAIL
 #define KNOWN_REALM_KEYS "(known keys: realm, kdcs, transport, " \
     "canonicalize, timeout, clockskew, backoff, backoff_max, client, " \
-    "services)"
+    "services, service_keytab)"
 
 static const struct reject_case reject_cases[] = {
     /* Syntax. */
@@ -225,7 +225,7 @@ static const struct reject_case reject_cases[] = {
       { "x.conf:1: \"realms\" entries must be groups", "not a string" }, 1,
       "realms as an array of strings" },
     { "listen = \":9100\";\n" HEAD KDCS CLIENT TAIL,
-      { "x.conf:1: unknown top-level key \"listen\" (known keys: workers, dns, realms)" },
+      { "x.conf:1: unknown top-level key \"listen\" (known keys: web, workers, dns, realms)" },
       1, "unknown top-level key" },
     { "realm = \"EXAMPLE.COM\";\n",
       { "x.conf:1: unknown top-level key \"realm\"", "x.conf: no \"realms\"" },
@@ -286,6 +286,44 @@ static const struct reject_case reject_cases[] = {
     { R3("  backoff = 600; backoff_max = 60;"),
       { "x.conf:2: realm \"EXAMPLE.COM\": backoff_max 60 is shorter than "
         "backoff 600" }, 1, "backoff_max below backoff" },
+
+    /* The web group. */
+    { "web = { tls_cert_file = \"@NOFILE@\"; tls_key_file = \"@KT@\"; };\n"
+      HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: web: tls_cert_file \"@NOFILE@\": cannot open: No such "
+        "file" }, 1, "certificate missing" },
+    { "web = { tls_cert_file = \"@KT@\"; };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: web: set both \"tls_cert_file\" and \"tls_key_file\"" },
+      1, "certificate without key" },
+    { "web = { tls_cert_file = \"@KT@\"; tls_key_file = \"@KT644@\"; };\n"
+      HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: web: tls_key_file \"@KT644@\" is accessible by group or "
+        "others" }, 1, "private key readable by others" },
+    { "web = { client_ca_file = \"@KT@\"; };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: web: \"client_ca_file\" needs TLS" }, 1,
+      "client CA without TLS" },
+    { "web = { tls_cert_file = \"@KT@\"; tls_key_file = \"@KT@\";\n"
+      "  tls_min_version = \"SSL3\"; };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:2: web: tls_min_version \"SSL3\" is not one of: TLS10, "
+        "TLS11, TLS12, TLS13" }, 1, "unknown TLS version" },
+    { "web = { basic_auth_users = { alice = \"hunter2\"; }; };\n"
+      HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: web: user \"alice\": the value is not a bcrypt hash" },
+      1, "plain password instead of a hash" },
+    { "web = { basic_auth_users = { alice = 5; }; };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: web: user \"alice\": the value must be a bcrypt hash in "
+        "a string" }, 1, "hash not a string" },
+    { "web = { basic_auth_users = { }; };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: web: \"basic_auth_users\" is empty" }, 1,
+      "no users" },
+    { "web = { max_connections = 0; idle_timeout = 0;\n"
+      "  max_request_size = 10; };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: web: max_connections 0 is out of range",
+        "x.conf:1: web: idle_timeout 0 is out of range",
+        "x.conf:2: web: max_request_size 10 is out of range" }, 3,
+      "limits out of range" },
+    { "web = { listen = \":80\"; };\n" HEAD KDCS CLIENT TAIL,
+      { "x.conf:1: web: unknown key \"listen\"" }, 1, "web typo" },
 
     /* workers. */
     { "workers = 0;\n" HEAD KDCS CLIENT TAIL,
@@ -529,13 +567,51 @@ static const struct reject_case reject_cases[] = {
       "expected a service principal such as \"HTTP/www.example.com\"" }, 1,
       "empty service" },
     { R3("  services = ( \"HTTP/a\", 5 );"), { AT3 "\"services\" entries "
-      "must be strings such as \"HTTP/www.example.com\", not an integer" }, 1,
+      "must be strings such as \"HTTP/www.example.com\", or groups such "
+      "as { principal = \"HTTP/www.example.com\"; keytab = "
+      "\"/etc/krb5_exporter/http.keytab\"; }, not an integer" }, 1,
       "service not a string" },
     { R3("  services = ( \"HTTP/a\", \"host/b\", \"HTTP/a\" );"),
       { AT3 "service \"HTTP/a\" is listed twice" }, 1, "duplicate service" },
     { R3("  services = ( \"HTTP/a b\" );"),
       { AT3 "service \"HTTP/a b\" contains whitespace" }, 1,
       "service with a space" },
+
+    /* Service keytabs. */
+    { R3("  service_keytab = \"@KT644@\";"),
+      { AT3 "service_keytab \"@KT644@\" is accessible by group or others "
+        "(mode 0644); run: chmod 600 @KT644@" }, 1,
+      "the realm's service keytab must be owner-only, like client keytabs" },
+    { R3("  service_keytab = \"@NOFILE@\";"),
+      { AT3 "service_keytab \"@NOFILE@\": cannot open: No such file or "
+        "directory" }, 1, "the realm's service keytab does not exist" },
+    { R3("  service_keytab = ( \"@KT@\" );"),
+      { AT3 "\"service_keytab\" must be a string: the path of the "
+        "services' keytab file, not a list" }, 1,
+      "service_keytab not a string" },
+    { R3("  services = ( { principal = \"HTTP/a\"; keytab = \"@KT640@\"; } );"),
+      { AT3 "services entry 1: keytab \"@KT640@\" is accessible by group "
+        "or others (mode 0640); run: chmod 600 @KT640@" }, 1,
+      "a service's own keytab must be owner-only too" },
+    { R3("  services = ( \"HTTP/a\", { keytab = \"@KT@\"; } );"),
+      { AT3 "services entry 2: missing \"principal\": the service "
+        "principal, e.g. principal = \"HTTP/www.example.com\";" }, 1,
+      "a service group without its principal" },
+    { R3("  services = ( { principal = \"HTTP/a\"; keytab = \"@KT@\"; "
+         "kvno = 2; } );"),
+      { AT3 "services entry 1: unknown key \"kvno\" (known keys: "
+        "principal, keytab)" }, 1, "unknown key in a service group" },
+    { R3("  services = ( { principal = \"\"; } );"),
+      { AT3 "services entry 1: \"services\" entry is empty" }, 1,
+      "a service group with an empty principal" },
+    { R3("  services = ( { principal = 5; } );"),
+      { AT3 "services entry 1: \"principal\" must be a string such as "
+        "\"HTTP/www.example.com\", not an integer" }, 1,
+      "a service group whose principal is not a string: one message" },
+    { R3("  services = ( \"HTTP/a\", { principal = \"HTTP/a\"; "
+         "keytab = \"@KT@\"; } );"),
+      { AT3 "service \"HTTP/a\" is listed twice" }, 1,
+      "a service listed as a string and as a group" },
 
     /* Keeping going. */
     { "realms = (\n"
@@ -757,6 +833,36 @@ static void test_dns_and_discovery(void **state)
     conf_free(conf);
 }
 
+static void test_web(void **state)
+{
+    static const char hash[] =
+        "$2y$10$P1ezNtkCOPrpsF2w7CmAWO7ROrvePbg7L8tqVa8v1lDcJQ8kSB43O";
+    struct conf *conf = load_ok("web = { tls_cert_file = \"@KT@\"; "
+                                "tls_key_file = \"@KT@\";\n"
+                                "  tls_min_version = \"TLS13\";\n"
+                                "  basic_auth_users = { alice = \"$2y$10$"
+                                "P1ezNtkCOPrpsF2w7CmAWO7ROrvePbg7L8tqVa8v1lD"
+                                "cJQ8kSB43O\"; };\n"
+                                "  max_connections = 8; idle_timeout = 5;\n"
+                                "  max_request_size = 8192; };\n"
+                                HEAD KDCS CLIENT TAIL);
+    const struct conf_web *w = &conf->web;
+
+    (void)state;
+    assert_string_equal(w->tls_cert_file, kt);
+    assert_string_equal(w->tls_key_file, kt);
+    assert_null(w->client_ca_file);
+    assert_int_equal(w->tls_min_version, TLS_V13);
+    assert_int_equal(w->n_users, 1);
+    assert_string_equal(w->users[0].name, "alice");
+    assert_string_equal(w->users[0].hash, hash);
+    assert_int_equal(w->max_connections, 8);
+    assert_int_equal(w->idle_timeout, 5);
+    assert_int_equal(w->max_request_size, 8192);
+    assert_string_equal(conf_tls_version_name(TLS_V12), "TLS12");
+    conf_free(conf);
+}
+
 static void test_kdc_entries(void **state)
 {
     static const struct kdc_case cases[] = {
@@ -800,6 +906,37 @@ struct timeout_case {
     double expected;
     const char *why;
 };
+
+/* Service keytabs: the realm's, and a service's own in a group entry. */
+static void test_service_keytabs(void **state)
+{
+    struct conf *conf = load_ok(
+        HEAD KDCS CLIENT
+        "  service_keytab = \"@KT@\";\n"
+        "  services = ( \"HTTP/a\", { principal = \"host/b\"; "
+        "keytab = \"@PW@\"; }, { principal = \"HTTP/c\"; } );\n"
+        TAIL);
+    const struct conf_realm *r = &conf->realms[0];
+    struct conf *plain;
+
+    (void)state;
+    assert_string_equal(r->service_keytab, kt);
+    assert_int_equal(r->n_services, 3);
+    assert_string_equal(r->services[0], "HTTP/a");
+    assert_string_equal(r->services[1], "host/b");
+    assert_string_equal(r->services[2], "HTTP/c");
+    assert_non_null(r->service_keytabs);
+    assert_null(r->service_keytabs[0]);
+    assert_string_equal(r->service_keytabs[1], pw);
+    assert_null(r->service_keytabs[2]);
+    conf_free(conf);
+
+    /* Without any: nothing to verify. */
+    plain = load_ok(HEAD KDCS CLIENT "  services = ( \"HTTP/a\" );\n" TAIL);
+    assert_null(plain->realms[0].service_keytab);
+    assert_null(plain->realms[0].service_keytabs[0]);
+    conf_free(plain);
+}
 
 static void test_timeouts(void **state)
 {
@@ -1119,6 +1256,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_all_keys),
         cmocka_unit_test(test_dns_and_discovery),
+        cmocka_unit_test(test_web),
         cmocka_unit_test(test_kdc_entries),
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_strings_are_copies),
@@ -1127,6 +1265,7 @@ int main(void)
         cmocka_unit_test(test_example),
         cmocka_unit_test(test_errors_accumulate),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_service_keytabs),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

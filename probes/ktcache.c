@@ -1,0 +1,263 @@
+/* ktcache: keytab summaries per path; see ktcache.h. */
+#include "probes/ktcache.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probes/enctypes.h"
+#include "probes/lockout.h"
+
+/* One cached keytab. */
+struct slot {
+    char *path;                    /* owned; NULL: the slot is free */
+    struct cred_stamp stamp;       /* the file as it was when read */
+    struct ktcache_summary summary;
+    unsigned long last_used;       /* a tick of clock_ticks below */
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct slot slots[KTCACHE_MAX_PATHS];
+static unsigned long clock_ticks;
+
+void
+ktcache_summary_clear(struct ktcache_summary *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->entries[i].principal);
+        free(s->entries[i].enctype);
+    }
+    free(s->entries);
+    s->entries = NULL;
+    s->n = 0;
+}
+
+static int
+compare_entries(const void *a, const void *b)
+{
+    const struct ktcache_entry *x = a, *y = b;
+    int c = strcmp(x->principal, y->principal);
+
+    return c != 0 ? c : strcmp(x->enctype, y->enctype);
+}
+
+int
+ktcache_summarize(const struct ktcache_entry *raw, size_t n,
+                  struct ktcache_summary *out)
+{
+    struct ktcache_summary s = { NULL, 0 };
+
+    s.entries = calloc(n ? n : 1, sizeof(*s.entries));
+    if (s.entries == NULL)
+        return ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        size_t j;
+        for (j = 0; j < s.n; j++)
+            if (strcmp(s.entries[j].principal, raw[i].principal) == 0 &&
+                strcmp(s.entries[j].enctype, raw[i].enctype) == 0)
+                break;
+        if (j < s.n) {
+            if (raw[i].kvno > s.entries[j].kvno)
+                s.entries[j].kvno = raw[i].kvno;
+            continue;
+        }
+        s.entries[s.n].principal = strdup(raw[i].principal);
+        s.entries[s.n].enctype = strdup(raw[i].enctype);
+        s.entries[s.n].kvno = raw[i].kvno;
+        s.n++;
+        if (s.entries[s.n - 1].principal == NULL ||
+            s.entries[s.n - 1].enctype == NULL) {
+            ktcache_summary_clear(&s);
+            return ENOMEM;
+        }
+    }
+    if (s.n > 1)
+        qsort(s.entries, s.n, sizeof(*s.entries), compare_entries);
+    *out = s;
+    return 0;
+}
+
+int
+ktcache_summary_copy(const struct ktcache_summary *src,
+                     struct ktcache_summary *out)
+{
+    /* Summarising a summary copies it, order and all. */
+    return ktcache_summarize(src->entries, src->n, out);
+}
+
+/*
+ * Read every entry of the keytab at path into a summary.  The keys pass
+ * through libkrb5's entry structs only, which it wipes when they are freed.
+ */
+static krb5_error_code
+read_keytab(krb5_context ctx, const char *path, struct ktcache_summary *out)
+{
+    struct ktcache_entry *raw = NULL;
+    size_t n = 0, cap = 0;
+    krb5_keytab kt = NULL;
+    krb5_kt_cursor cursor;
+    krb5_keytab_entry ent;
+    krb5_error_code ret;
+    int started = 0;
+    char *name = NULL;
+
+    if (asprintf(&name, "FILE:%s", path) < 0) {
+        name = NULL;
+        ret = ENOMEM;
+        goto cleanup;
+    }
+    ret = krb5_kt_resolve(ctx, name, &kt);
+    if (ret != 0)
+        goto cleanup;
+    ret = krb5_kt_start_seq_get(ctx, kt, &cursor);
+    if (ret != 0)
+        goto cleanup;
+    started = 1;
+    while ((ret = krb5_kt_next_entry(ctx, kt, &ent, &cursor)) == 0) {
+        char enctype[64], *principal = NULL;
+
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct ktcache_entry *grown = realloc(raw, ncap * sizeof(*raw));
+            if (grown == NULL) {
+                krb5_free_keytab_entry_contents(ctx, &ent);
+                ret = ENOMEM;
+                goto cleanup;
+            }
+            raw = grown;
+            cap = ncap;
+        }
+        enctypes_name(ent.key.enctype, enctype, sizeof(enctype));
+        ret = krb5_unparse_name(ctx, ent.principal, &principal);
+        if (ret == 0) {
+            raw[n].principal = strdup(principal);
+            raw[n].enctype = strdup(enctype);
+            raw[n].kvno = (long)ent.vno;
+            n++;
+            if (raw[n - 1].principal == NULL || raw[n - 1].enctype == NULL)
+                ret = ENOMEM;
+        }
+        krb5_free_unparsed_name(ctx, principal);
+        krb5_free_keytab_entry_contents(ctx, &ent);
+        if (ret != 0)
+            goto cleanup;
+    }
+    if (ret != KRB5_KT_END)
+        goto cleanup;
+    ret = ktcache_summarize(raw, n, out);
+cleanup:
+    if (started)
+        krb5_kt_end_seq_get(ctx, kt, &cursor);
+    if (kt != NULL)
+        krb5_kt_close(ctx, kt);
+    for (size_t i = 0; i < n; i++) {
+        free(raw[i].principal);
+        free(raw[i].enctype);
+    }
+    free(raw);
+    free(name);
+    return ret;
+}
+
+/* The slot caching path, or NULL; lock held. */
+static struct slot *
+find_slot(const char *path)
+{
+    for (size_t i = 0; i < KTCACHE_MAX_PATHS; i++)
+        if (slots[i].path != NULL && strcmp(slots[i].path, path) == 0)
+            return &slots[i];
+    return NULL;
+}
+
+/* A free slot, or the least recently used one emptied; lock held. */
+static struct slot *
+take_slot(void)
+{
+    struct slot *oldest = &slots[0];
+
+    for (size_t i = 0; i < KTCACHE_MAX_PATHS; i++) {
+        if (slots[i].path == NULL)
+            return &slots[i];
+        if (slots[i].last_used < oldest->last_used)
+            oldest = &slots[i];
+    }
+    free(oldest->path);
+    oldest->path = NULL;
+    ktcache_summary_clear(&oldest->summary);
+    return oldest;
+}
+
+krb5_error_code
+ktcache_get(krb5_context ctx, const char *path, struct ktcache_summary *out,
+            int *was_read_out)
+{
+    struct ktcache_summary fresh = { NULL, 0 };
+    struct cred_stamp stamp;
+    struct slot *sl;
+    krb5_error_code ret;
+    char *path_copy = NULL;
+
+    /* The stamp is taken before the read: a change during the read then
+     * shows on the next call, and the file is read again. */
+    lockout_stamp(path, &stamp);
+    if (!stamp.ok)
+        return errno != 0 ? errno : ENOENT;
+    pthread_mutex_lock(&lock);
+    sl = find_slot(path);
+    if (sl != NULL && lockout_same_stamp(&sl->stamp, &stamp)) {
+        sl->last_used = ++clock_ticks;
+        ret = ktcache_summary_copy(&sl->summary, out);
+        pthread_mutex_unlock(&lock);
+        if (ret == 0)
+            *was_read_out = 0;
+        return ret;
+    }
+    pthread_mutex_unlock(&lock);
+
+    /* Read outside the lock: other realms' probes need not wait on it. */
+    ret = read_keytab(ctx, path, &fresh);
+    if (ret != 0)
+        return ret;
+    ret = ktcache_summary_copy(&fresh, out);
+    path_copy = strdup(path);
+    if (ret != 0 || path_copy == NULL) {
+        ktcache_summary_clear(&fresh);
+        ktcache_summary_clear(out);
+        free(path_copy);
+        return ENOMEM;
+    }
+    pthread_mutex_lock(&lock);
+    sl = find_slot(path);
+    if (sl == NULL) {
+        sl = take_slot();
+        sl->path = path_copy;
+        path_copy = NULL;
+    }
+    ktcache_summary_clear(&sl->summary);
+    sl->summary = fresh;
+    sl->stamp = stamp;
+    sl->last_used = ++clock_ticks;
+    pthread_mutex_unlock(&lock);
+    free(path_copy);
+    *was_read_out = 1;
+    return 0;
+}
+
+void
+ktcache_flush(void)
+{
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < KTCACHE_MAX_PATHS; i++) {
+        free(slots[i].path);
+        slots[i].path = NULL;
+        ktcache_summary_clear(&slots[i].summary);
+        memset(&slots[i].stamp, 0, sizeof(slots[i].stamp));
+        slots[i].last_used = 0;
+    }
+    clock_ticks = 0;
+    pthread_mutex_unlock(&lock);
+}

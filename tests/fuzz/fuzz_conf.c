@@ -1,0 +1,283 @@
+/*
+ * fuzz_conf: the configuration loader, conf_load_string(), on any text.
+ *
+ * The loader checks the keytab, password and certificate files the text
+ * names (open and fstat, never a write).  So that the fuzzer can reach every
+ * check without touching this machine's files, open() and fopen() of the
+ * core library are wrapped (meson links this target with --wrap) while the
+ * loader runs: a path under "/fuzz/" is taken in a private directory of
+ * fixture files made here, every other path does not exist.  Only ever
+ * read-only opens get through.  libconfig's "@include" opens files itself,
+ * out of reach of the wrappers, so inputs holding it are skipped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "fuzzutil.h"
+
+#define FAKE_ROOT "/fuzz/"
+/* The password file's contents: must never show in a message. */
+#define FIXTURE_SECRET "fuzz-secret-Pa55word"
+
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
+int __real_open64(const char *path, int flags, ...);
+int __wrap_open64(const char *path, int flags, ...);
+int __real___open_2(const char *path, int flags);
+int __wrap___open_2(const char *path, int flags);
+FILE *__real_fopen(const char *path, const char *mode);
+FILE *__wrap_fopen(const char *path, const char *mode);
+FILE *__real_fopen64(const char *path, const char *mode);
+FILE *__wrap_fopen64(const char *path, const char *mode);
+
+static char sandbox[256];     /* the fixture directory, absolute */
+static int confined;          /* set while the loader runs */
+
+/*
+ * Where path really is: a /fuzz/ path inside the sandbox, into buf.  NULL
+ * (errno ENOENT) for any other path, for ".." and for a write.
+ */
+static const char *
+confine(const char *path, int writing, char *buf, size_t len)
+{
+    if (!confined)
+        return path;
+    if (writing || strncmp(path, FAKE_ROOT, strlen(FAKE_ROOT)) != 0 ||
+        strstr(path, "..") != NULL ||
+        (size_t)snprintf(buf, len, "%s/%s", sandbox,
+                         path + strlen(FAKE_ROOT)) >= len) {
+        errno = writing ? EACCES : ENOENT;
+        return NULL;
+    }
+    return buf;
+}
+
+static int
+is_write(int flags)
+{
+    return (flags & O_ACCMODE) != O_RDONLY ||
+           (flags & (O_CREAT | O_TRUNC | O_APPEND)) != 0;
+}
+
+int
+__wrap_open(const char *path, int flags, ...)
+{
+    char buf[512];
+    const char *p = confine(path, is_write(flags), buf, sizeof(buf));
+    va_list ap;
+    int mode;
+
+    if (p == NULL)
+        return -1;
+    va_start(ap, flags);
+    mode = (flags & O_CREAT) ? va_arg(ap, int) : 0;
+    va_end(ap);
+    return __real_open(p, flags, mode);
+}
+
+int
+__wrap_open64(const char *path, int flags, ...)
+{
+    char buf[512];
+    const char *p = confine(path, is_write(flags), buf, sizeof(buf));
+    va_list ap;
+    int mode;
+
+    if (p == NULL)
+        return -1;
+    va_start(ap, flags);
+    mode = (flags & O_CREAT) ? va_arg(ap, int) : 0;
+    va_end(ap);
+    return __real_open64(p, flags, mode);
+}
+
+int
+__wrap___open_2(const char *path, int flags)
+{
+    char buf[512];
+    const char *p = confine(path, is_write(flags), buf, sizeof(buf));
+
+    return p == NULL ? -1 : __real___open_2(p, flags);
+}
+
+FILE *
+__wrap_fopen(const char *path, const char *mode)
+{
+    char buf[512];
+    const char *p = confine(path, strpbrk(mode, "wa+") != NULL, buf,
+                            sizeof(buf));
+
+    return p == NULL ? NULL : __real_fopen(p, mode);
+}
+
+FILE *
+__wrap_fopen64(const char *path, const char *mode)
+{
+    char buf[512];
+    const char *p = confine(path, strpbrk(mode, "wa+") != NULL, buf,
+                            sizeof(buf));
+
+    return p == NULL ? NULL : __real_fopen64(p, mode);
+}
+
+static void
+fixture(const char *name, const char *text, mode_t mode)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", sandbox, name);
+    f = __real_fopen(path, "w");
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0 ||
+        chmod(path, mode) != 0)
+        fuzz_fail("cannot make fixture %s", path);
+}
+
+static void
+remove_sandbox(void)
+{
+    static const char *const names[] = { "keytab", "password", "shared",
+                                         "empty", "cert.pem" };
+    char path[512];
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", sandbox, names[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof(path), "%s/dir", sandbox);
+    rmdir(path);
+    rmdir(sandbox);
+}
+
+/* Load text; returns the loader's result, with the sandbox on. */
+static int
+load(const char *text, struct conf **conf, struct conf_errors *errs)
+{
+    int ret;
+
+    confined = 1;
+    ret = conf_load_string(text, "fuzz.conf", conf, errs);
+    confined = 0;
+    return ret;
+}
+
+/* The wrappers must be in the way, or the fuzzer could open any file. */
+static void
+self_test(void)
+{
+    static const char good[] =
+        "realms = ( { realm = \"R\"; client = { principal = \"m@R\"; "
+        "keytab = \"/fuzz/keytab\"; }; } );";
+    static const char outside[] =
+        "realms = ( { realm = \"R\"; client = { principal = \"m@R\"; "
+        "keytab = \"%s/keytab\"; }; } );";
+    struct conf_errors errs = { NULL, 0 };
+    struct conf *conf = NULL;
+    char text[1024];
+
+    if (load(good, &conf, &errs) != 0)
+        fuzz_fail("self test: a sandboxed keytab was refused: %s",
+                  errs.count ? errs.messages[0] : "?");
+    conf_free(conf);
+    conf = NULL;
+    snprintf(text, sizeof(text), outside, sandbox);
+    if (load(text, &conf, &errs) == 0 || errs.count == 0 ||
+        strstr(errs.messages[0], "No such file") == NULL)
+        fuzz_fail("self test: a path outside the sandbox was opened; are "
+                  "open() and fopen() wrapped?");
+    conf_errors_clear(&errs);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    const char *tmp = getenv("TMPDIR");
+    char dir[512];
+
+    (void)argc;
+    (void)argv;
+    snprintf(sandbox, sizeof(sandbox), "%s/krb5exp-fuzz-conf.XXXXXX",
+             tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+    if (mkdtemp(sandbox) == NULL)
+        fuzz_fail("mkdtemp %s: %s", sandbox, strerror(errno));
+    atexit(remove_sandbox);
+    fixture("keytab", "\x05\x02 not a real keytab", 0600);
+    fixture("password", FIXTURE_SECRET "\n", 0600);
+    fixture("shared", "readable by all\n", 0644);
+    fixture("empty", "", 0600);
+    fixture("cert.pem", "-----BEGIN CERTIFICATE-----\n", 0644);
+    snprintf(dir, sizeof(dir), "%s/dir", sandbox);
+    if (mkdir(dir, 0700) != 0)
+        fuzz_fail("mkdir %s: %s", dir, strerror(errno));
+    self_test();
+    return 0;
+}
+
+static void
+check_conf(const struct conf *conf)
+{
+    if (conf->n_realms == 0 || conf->workers == 0)
+        fuzz_fail("loaded: %zu realms, %u workers", conf->n_realms,
+                  conf->workers);
+    for (size_t i = 0; i < conf->n_realms; i++) {
+        const struct conf_realm *r = &conf->realms[i];
+        if (r->realm == NULL || r->realm[0] == '\0' ||
+            r->client_principal == NULL ||
+            (r->keytab == NULL) == (r->password_file == NULL))
+            fuzz_fail("loaded realm %zu incomplete", i);
+        if (!(r->timeout > 0 && r->timeout <= 300) ||
+            !(r->backoff_max >= r->backoff))
+            fuzz_fail("loaded realm %s: timeout %g backoff %g..%g", r->realm,
+                      r->timeout, r->backoff, r->backoff_max);
+        for (size_t k = 0; k < r->n_kdcs; k++)
+            if (r->kdcs[k].host == NULL || r->kdcs[k].host[0] == '\0' ||
+                r->kdcs[k].port == 0)
+                fuzz_fail("loaded realm %s: kdc %zu empty", r->realm, k);
+        for (size_t k = 0; k < r->n_services; k++)
+            if (r->services[k] == NULL || r->services[k][0] == '\0')
+                fuzz_fail("loaded realm %s: service %zu empty", r->realm, k);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(conf->realms[j].realm, r->realm) == 0)
+                fuzz_fail("loaded realm %s twice", r->realm);
+    }
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct conf_errors errs = { NULL, 0 };
+    struct conf *conf = (struct conf *)&errs;   /* must stay untouched */
+    char *text;
+    int ret;
+
+    if (memmem(data, size, "@include", 8) != NULL)
+        return -1;
+    text = fuzz_cstr(data, size);
+    ret = load(text, &conf, &errs);
+    if (ret == 0) {
+        if (errs.count != 0 || conf == (struct conf *)&errs || conf == NULL)
+            fuzz_fail("success with %zu problems", errs.count);
+        check_conf(conf);
+        conf_free(conf);
+    } else {
+        if (ret != -1 || errs.count == 0 || conf != (struct conf *)&errs)
+            fuzz_fail("failure (%d) with %zu problems or conf set", ret,
+                      errs.count);
+    }
+    for (size_t i = 0; i < errs.count; i++) {
+        if (errs.messages[i] == NULL || errs.messages[i][0] == '\0')
+            fuzz_fail("problem %zu has no text", i);
+        if (strstr(errs.messages[i], FIXTURE_SECRET) != NULL)
+            fuzz_fail("a password shows in \"%s\"", errs.messages[i]);
+    }
+    conf_errors_clear(&errs);
+    free(text);
+    return 0;
+}
