@@ -1,21 +1,25 @@
 """
-A password the exporter knows must never leave it: not in /metrics, not on
-the landing page, not in its logs at debug level, not in --once output,
-whether the password is right or wrong.
+A password or key the exporter knows must never leave it: not in /metrics,
+/probe or the debug page, not on the landing page, not in its logs at debug
+level, not in --once or --check-config output or error messages, whether
+the password is right or wrong.
 """
 
 import os
+import re
+import subprocess
 
 import krbtest
 
 REALM = 'SECRETS.TEST'
 WRONG = 'WRONG.SECRETS.TEST'
+KEYTAB_REALM = 'KEYTAB.SECRETS.TEST'
 
 
 class SecretsTest(krbtest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.kdc = kdc = krbtest.KDC((REALM, WRONG))
+        cls.kdc = kdc = krbtest.KDC((REALM, WRONG, KEYTAB_REALM))
         cls.addClassCleanup(kdc.cleanup)
         cls.password = krbtest.random_password()
         cls.wrong = krbtest.random_password()
@@ -23,6 +27,14 @@ class SecretsTest(krbtest.TestCase):
         kdc.addprinc('pwmon@' + WRONG, krbtest.random_password())
         for realm in kdc.realms:
             kdc.addprinc('HTTP/www.example.com@' + realm)
+        kdc.addprinc('ktmon@' + KEYTAB_REALM)
+        keytab = kdc.ktadd('ktmon@' + KEYTAB_REALM)
+        # The keys in the keytab, as klist -K shows them in hex.
+        r = subprocess.run(['klist', '-k', '-K', '-e', keytab],
+                           capture_output=True, text=True, env=kdc.env(),
+                           check=True)
+        cls.keys = re.findall(r'\(0x([0-9a-f]+)\)', r.stdout)
+        assert len(cls.keys) >= 2, r.stdout
         good = kdc.password_file(cls.password, 'good')
         wrong = kdc.password_file(cls.wrong, 'wrong')
         kdc.start()
@@ -33,6 +45,9 @@ class SecretsTest(krbtest.TestCase):
                                  services=('HTTP/www.example.com',)),
             krbtest.realm_config(WRONG, kdcs, 'pwmon@' + WRONG,
                                  password_file=wrong,
+                                 services=('HTTP/www.example.com',)),
+            krbtest.realm_config(KEYTAB_REALM, kdcs, 'ktmon@' + KEYTAB_REALM,
+                                 keytab=keytab,
                                  services=('HTTP/www.example.com',))])
 
     def assertNoSecret(self, text, where):
@@ -40,6 +55,44 @@ class SecretsTest(krbtest.TestCase):
             self.assertNotIn(secret, text, 'password found in ' + where)
             # Half of it is enough to count as a leak.
             self.assertNotIn(secret[3:15], text, 'password part in ' + where)
+        folded = text.lower()
+        for key in self.keys:
+            # Any 8 bytes of a key, in hex of either case.
+            for i in range(0, len(key) - 15, 8):
+                self.assertNotIn(key[i:i + 16], folded,
+                                 'keytab key found in ' + where)
+
+    def test_probe_and_debug_pages(self):
+        exp = self.start_exporter(self.config)
+        for realm in (REALM, WRONG, KEYTAB_REALM):
+            for path in ('/probe?realm=' + realm,
+                         '/probe?realm=%s&debug=true' % realm):
+                status, _, body = exp.get(path)
+                self.assertEqual(status, 200, body)
+                self.assertNoSecret(body, path)
+            # The debug page really went through an AS exchange (or, for
+            # the wrong password after its first failure, the lockout
+            # guard kept the password back).
+            self.assertTrue('tgt: AS exchange' in body or
+                            (realm == WRONG and 'lockout guard' in body),
+                            body[:2000])
+        exp.stop()
+        self.assertNoSecret(exp.stderr(), 'exporter stderr')
+
+    def test_error_messages(self):
+        # A config with every kind of problem near the secrets: the error
+        # messages name files, never their contents.
+        workdir = self.make_workdir()
+        broken = self.config.replace('timeout', 'timout', 1) + \
+            'web = { basic_auth_users = { a = "%s"; }; };\n' % self.password
+        path = krbtest.write_private(os.path.join(workdir, 'bad.conf'),
+                                     broken)
+        r = krbtest.run_exporter(['--config.file=' + path, '--check-config'],
+                                 workdir)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('unknown key "timout"', r.stderr)
+        self.assertIn('not a bcrypt hash', r.stderr)
+        self.assertNoSecret(r.stdout + r.stderr, 'config error messages')
 
     def test_http_and_logs(self):
         exp = self.start_exporter(self.config)
@@ -48,6 +101,8 @@ class SecretsTest(krbtest.TestCase):
         self.assertProbeSucceeds(samples, REALM, 'tgt', 'pwmon@' + REALM)
         self.assertProbeFails(samples, WRONG, 'tgt', 'pwmon@' + WRONG,
                               krbtest.KDC_ERR_PREAUTH_FAILED)
+        self.assertProbeSucceeds(samples, KEYTAB_REALM, 'tgt',
+                                 'ktmon@' + KEYTAB_REALM)
         self.assertNoSecret(body, '/metrics')
         for path in ('/', '/-/healthy', '/nope'):
             self.assertNoSecret(exp.get(path)[2], path)
