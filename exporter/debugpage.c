@@ -3,6 +3,7 @@
 
 #include <time.h>
 
+#include "exporter/summary.h"
 #include "probes/krb5err.h"
 
 void
@@ -33,19 +34,12 @@ debugpage_write(struct sbuf *out, const struct realm_result *r,
         sbuf_add(out, "  none\n");
     for (size_t i = 0; i < r->n_probes; i++) {
         const struct probe_result *p = &r->probes[i];
-        const struct krb5err_advice *adv;
         if (p->success)
             continue;
         sbuf_addf(out, "  %s %s\n    code:    %ld\n    name:    %s\n",
                   probe_kind_name(p->kind), p->target, p->error.code,
                   krb5err_name(p->error.space, p->error.code));
-        if (p->message != NULL)
-            sbuf_addf(out, "    message: %s\n", p->message);
-        adv = krb5err_advice(p->error.space, p->error.code);
-        if (adv != NULL) {
-            sbuf_addf(out, "    cause:   %s\n", adv->cause);
-            sbuf_addf(out, "    fix:     %s\n", adv->fix);
-        }
+        summary_explain(out, p, "    ");
     }
     sbuf_add(out, "\n== Metrics ==\n");
     sbuf_add(out, metrics != NULL ? metrics : "");

@@ -3,6 +3,21 @@
 
 #include "probes/krb5err.h"
 
+void
+summary_explain(struct sbuf *out, const struct probe_result *p,
+                const char *indent)
+{
+    const struct krb5err_advice *adv =
+        krb5err_advice(p->error.space, p->error.code);
+
+    if (p->message != NULL)
+        sbuf_addf(out, "%smessage: %s\n", indent, p->message);
+    if (adv != NULL) {
+        sbuf_addf(out, "%scause:   %s\n", indent, adv->cause);
+        sbuf_addf(out, "%sfix:     %s\n", indent, adv->fix);
+    }
+}
+
 size_t
 summary_write(struct sbuf *out, const struct realm_result *results, size_t n)
 {
@@ -13,7 +28,6 @@ summary_write(struct sbuf *out, const struct realm_result *results, size_t n)
         sbuf_addf(out, "realm %s\n", r->realm);
         for (size_t j = 0; j < r->n_probes; j++) {
             const struct probe_result *p = &r->probes[j];
-            const struct krb5err_advice *adv;
             total++;
             if (p->success) {
                 sbuf_addf(out, "  ok    %-8s %s (%.3f s)\n",
@@ -26,13 +40,7 @@ summary_write(struct sbuf *out, const struct realm_result *results, size_t n)
                       probe_kind_name(p->kind), p->target,
                       krb5err_name(p->error.space, p->error.code),
                       p->error.code);
-            if (p->message != NULL)
-                sbuf_addf(out, "        message: %s\n", p->message);
-            adv = krb5err_advice(p->error.space, p->error.code);
-            if (adv != NULL) {
-                sbuf_addf(out, "        cause:   %s\n", adv->cause);
-                sbuf_addf(out, "        fix:     %s\n", adv->fix);
-            }
+            summary_explain(out, p, "        ");
         }
     }
     sbuf_addf(out, "%zu of %zu probes failed\n", failed, total);

@@ -11,6 +11,14 @@
 #include "exporter/sbuf.h"
 #include "probes/result.h"
 
+/*
+ * Append a failed probe's message, likely cause and first fix, each on a
+ * line of its own starting with indent.  Shared by --once and the debug
+ * page.
+ */
+void summary_explain(struct sbuf *out, const struct probe_result *p,
+                     const char *indent);
+
 /* Append the summary of results to out.  Returns the number of failed
  * probes. */
 size_t summary_write(struct sbuf *out, const struct realm_result *results,
