@@ -274,7 +274,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < errs.count; i++) {
         if (errs.messages[i] == NULL || errs.messages[i][0] == '\0')
             fuzz_fail("problem %zu has no text", i);
-        if (strstr(errs.messages[i], FIXTURE_SECRET) != NULL)
+        /* Unless the text itself holds it, as the fuzzer learns to. */
+        if (strstr(errs.messages[i], FIXTURE_SECRET) != NULL &&
+            strstr(text, FIXTURE_SECRET) == NULL)
             fuzz_fail("a password shows in \"%s\"", errs.messages[i]);
     }
     conf_errors_clear(&errs);

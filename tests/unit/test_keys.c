@@ -19,6 +19,7 @@
 
 #include "probes/enctypes.h"
 #include "probes/ktcache.h"
+#include "probes/result.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_ENTRIES 6
@@ -130,6 +131,59 @@ enctypes(void **state)
         assert_string_equal(name, c->name);
         assert_int_equal(enctypes_weak(c->enctype), c->weak);
     }
+}
+
+/* The new result fields survive result_copy(), which shares a probe's
+ * result between scrapes, and keytab kvnos keep the highest per pair. */
+static void
+result_fields_copy(void **state)
+{
+    struct realm_result r, c;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    r.realm = strdup("R");
+    assert_int_equal(result_add_ticket(&r, PROBE_SERVICE, strdup("HTTP/w@R"),
+                                       strdup(A256), strdup("arcfour-hmac"),
+                                       1), 0);
+    assert_int_equal(result_add_keytab_kvno(&r, "HTTP/w@R", A256, 4), 0);
+    assert_int_equal(result_add_keytab_kvno(&r, "HTTP/w@R", A256, 2), 0);
+    assert_int_equal(result_add_keytab_kvno(&r, "HTTP/w@R", A128, 5), 0);
+    assert_int_equal(result_add_keytab_kvno(&r, "HTTP/w@R", A256, 6), 0);
+    assert_int_equal(r.n_keytab_kvnos, 2);
+    assert_int_equal(r.keytab_kvnos[0].kvno, 6);
+    assert_int_equal(r.keytab_kvnos[1].kvno, 5);
+    r.has_account_expiry = 1;
+    r.account_expiry = 1900000000;
+    r.has_tgt_times = 1;
+    r.tgt_lifetime = 36000;
+    r.tgt_renewable = 1;
+    /* A NULL string is refused, and owns nothing afterwards. */
+    assert_int_equal(result_add_ticket(&r, PROBE_TGT, NULL, strdup(A256),
+                                       strdup(A256), 0), ENOMEM);
+    assert_int_equal(r.n_tickets, 1);
+
+    assert_int_equal(result_copy(&r, &c), 0);
+    assert_int_equal(c.n_tickets, 1);
+    assert_int_equal(c.tickets[0].kind, PROBE_SERVICE);
+    assert_string_equal(c.tickets[0].target, "HTTP/w@R");
+    assert_string_equal(c.tickets[0].session_enctype, A256);
+    assert_string_equal(c.tickets[0].ticket_enctype, "arcfour-hmac");
+    assert_int_equal(c.tickets[0].weak, 1);
+    assert_ptr_not_equal(c.tickets[0].target, r.tickets[0].target);
+    assert_int_equal(c.n_keytab_kvnos, 2);
+    assert_string_equal(c.keytab_kvnos[1].enctype, A128);
+    assert_int_equal(c.keytab_kvnos[0].kvno, 6);
+    assert_int_equal(c.has_account_expiry, 1);
+    assert_true(c.account_expiry == 1900000000);
+    assert_int_equal(c.has_tgt_times, 1);
+    assert_true(c.tgt_lifetime == 36000);
+    assert_int_equal(c.tgt_renewable, 1);
+    assert_string_equal(probe_kind_name(PROBE_VERIFY), "verify");
+    result_clear(&r);
+    result_clear(&c);
+    assert_null(c.tickets);
+    assert_int_equal(c.n_keytab_kvnos, 0);
 }
 
 /* ---- ktcache_get on real keytab files ---- */
@@ -244,6 +298,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(summaries),
         cmocka_unit_test(enctypes),
+        cmocka_unit_test(result_fields_copy),
         cmocka_unit_test_setup_teardown(cache_reads_again_only_on_change,
                                         setup, teardown),
     };
