@@ -17,6 +17,7 @@
 #include "exporter/scheduler.h"
 #include "exporter/summary.h"
 #include "exporter/webauth.h"
+#include "probes/ktcache.h"
 #include "version.h"
 
 /* The largest PEM file taken for TLS. */
@@ -235,6 +236,7 @@ main(int argc, char **argv)
     /* app_destroy() lets every realm probe still running finish first; each
      * is bounded by its realm's timeout. */
     app_destroy(&app);
+    ktcache_flush();
     ares_library_cleanup();
     return status;
 }
