@@ -511,6 +511,34 @@ static const struct walk_key top_keys[] = {
       apply_realms },
 };
 
+/*
+ * Refuse libconfig's @include: an included file would escape the
+ * owner-only check the config file gets, and one naming /dev/zero or a
+ * FIFO would hang the load.  libconfig 1.5 cannot turn it off, so the text
+ * is checked first.  Returns the number of @include lines reported.
+ */
+static int refuse_includes(struct walk_ctx *c, const char *text)
+{
+    unsigned line = 1;
+    int found = 0;
+
+    for (const char *p = text; *p != '\0'; line++) {
+        const char *eol = strchr(p, '\n');
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (strncmp(p, "@include", 8) == 0) {
+            walk_report_at(c, NULL, line, "@include is not allowed: keep the "
+                           "whole configuration in this one owner-only "
+                           "file");
+            found++;
+        }
+        if (eol == NULL)
+            break;
+        p = eol + 1;
+    }
+    return found;
+}
+
 int conf_load_string(const char *text, const char *name,
                      struct conf **conf_out, struct conf_errors *errs)
 {
@@ -519,6 +547,8 @@ int conf_load_string(const char *text, const char *name,
     config_t cfg;
     int ret = -1;
 
+    if (refuse_includes(&c, text) > 0)
+        return -1;
     config_init(&cfg);
     if (config_read_string(&cfg, text) != CONFIG_TRUE) {
         const char *why = config_error_text(&cfg);

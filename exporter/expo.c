@@ -51,6 +51,11 @@ expo_format_value(char buf[40], double v)
         strcpy(buf, "NaN");
     } else if (isinf(v)) {
         strcpy(buf, v > 0 ? "+Inf" : "-Inf");
+    } else if (fabs(v) < 9007199254740992.0 && v == (double)(long long)v) {
+        /* Whole numbers (0, 1, kvnos, counters, timestamps) are most of
+         * what is written: print them as integers, without the float
+         * round trip below. */
+        snprintf(buf, 40, "%lld", (long long)v);
     } else {
         /* %.15g is exact for most values people read (0.25, 1.5e9); fall
          * back to %.17g where it would not read back the same double. */
@@ -79,14 +84,19 @@ sample(struct sbuf *out, const char *name, const char *const *names,
     if (names[0] != NULL) {
         sbuf_add(out, "{");
         for (size_t i = 0; names[i] != NULL; i++) {
-            sbuf_addf(out, "%s%s=\"", i ? "," : "", names[i]);
+            if (i > 0)
+                sbuf_add(out, ",");
+            sbuf_add(out, names[i]);
+            sbuf_add(out, "=\"");
             expo_escape_label(out, values[i]);
             sbuf_add(out, "\"");
         }
         sbuf_add(out, "}");
     }
     expo_format_value(num, v);
-    sbuf_addf(out, " %s\n", num);
+    sbuf_add(out, " ");
+    sbuf_add(out, num);
+    sbuf_add(out, "\n");
 }
 
 static size_t

@@ -61,22 +61,28 @@ void
 sbuf_addf(struct sbuf *b, const char *fmt, ...)
 {
     va_list ap;
+    size_t room;
     int n;
 
     if (b->failed)
         return;
+    /* Format straight into the spare room; only when it does not fit,
+     * grow and format again. */
+    room = b->cap > b->len ? b->cap - b->len : 0;
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
     va_end(ap);
     if (n < 0) {
         b->failed = 1;
         return;
     }
-    if (reserve(b, (size_t)n) != 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if ((size_t)n >= room) {
+        if (reserve(b, (size_t)n) != 0)
+            return;
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
 }
 

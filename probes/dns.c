@@ -25,17 +25,23 @@ ares_error(int status)
     return (struct probe_error){ ERR_SPACE_ARES, status };
 }
 
-int
-dns_client_open(const struct conf_dns *dns, double deadline,
-                struct dns_client **out, struct probe_error *err_out)
+/*
+ * Make dc's c-ares channel, the first time a lookup needs one: most realms
+ * name their KDCs by address and canonicalise nothing, and they should not
+ * pay for a channel (and the resolver files it reads) on every scrape.
+ */
+static int
+open_channel(struct dns_client *dc, struct probe_error *err_out)
 {
+    const struct conf_dns *dns = dc->conf;
     struct ares_options opts;
-    struct dns_client *dc;
     ares_channel channel = NULL;
     char lookups[] = "b";
     int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
     int status;
 
+    if (dc->channel != NULL)
+        return 0;
     memset(&opts, 0, sizeof(opts));
     opts.timeout = dns != NULL && dns->timeout > 0
                        ? (int)(dns->timeout * 1000)
@@ -68,13 +74,21 @@ dns_client_open(const struct conf_dns *dns, double deadline,
             return -1;
         }
     }
-    dc = calloc(1, sizeof(*dc));
+    dc->channel = channel;
+    return 0;
+}
+
+int
+dns_client_open(const struct conf_dns *dns, double deadline,
+                struct dns_client **out, struct probe_error *err_out)
+{
+    struct dns_client *dc = calloc(1, sizeof(*dc));
+
     if (dc == NULL) {
-        ares_destroy(channel);
         *err_out = ares_error(ARES_ENOMEM);
         return -1;
     }
-    dc->channel = channel;
+    dc->conf = dns;
     dc->deadline = deadline;
     *out = dc;
     return 0;
@@ -85,7 +99,8 @@ dns_client_free(struct dns_client *dc)
 {
     if (dc == NULL)
         return;
-    ares_destroy(dc->channel);
+    if (dc->channel != NULL)
+        ares_destroy(dc->channel);
     free(dc);
 }
 
@@ -265,6 +280,8 @@ dns_addrs(struct dns_client *dc, const char *host, unsigned short port,
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_flags = ARES_AI_NOSORT;
+    if (open_channel(dc, err_out) != 0)
+        return -1;
     ares_getaddrinfo(dc->channel, host, NULL, &hints, on_addrinfo, &st);
     run_status = run(dc, &st.done);
     if (finish(run_status, st.status, err_out) != 0) {
@@ -308,6 +325,8 @@ dns_ptr(struct dns_client *dc, const struct resolved_addr *addr, char *name,
     struct ptr_state st;
     int run_status;
 
+    if (open_channel(dc, err_out) != 0)
+        return -1;
     memset(&st, 0, sizeof(st));
     st.name = name;
     st.name_len = name_len;
@@ -414,6 +433,8 @@ query(struct dns_client *dc, const char *name, int type,
 
     memset(st, 0, sizeof(*st));
     st->type = type;
+    if (open_channel(dc, err_out) != 0)
+        return -1;
     ares_query(dc->channel, name, ns_c_in, type, on_query, st);
     /* run() fills st->status, so it must be called before st->status is
      * read: the order of function arguments is unspecified. */

@@ -15,13 +15,17 @@
 #include "probes/resolve.h"
 
 struct dns_client {
-    void *channel;            /* owned ares_channel */
+    void *channel;            /* owned ares_channel, made at the first
+                                 lookup that needs one */
+    const struct conf_dns *conf;  /* borrowed; NULL: system resolver */
     double deadline;          /* monotonic */
 };
 
 /*
  * Make a client from the config's dns group (NULL or no servers: the
- * system's resolver configuration).  Returns 0 and sets *out (free with
+ * system's resolver configuration; dns is borrowed for the client's life).
+ * The c-ares channel itself is made at the first lookup that needs DNS, and
+ * its failure is that lookup's.  Returns 0 and sets *out (free with
  * dns_client_free()), or -1 with *err_out set to a c-ares status.
  */
 int dns_client_open(const struct conf_dns *dns, double deadline,

@@ -87,7 +87,7 @@ class SoakTest(krbtest.TestCase):
         # small so that RSS shows what the exporter holds.
         saved = os.environ.get('ASAN_OPTIONS')
         os.environ['ASAN_OPTIONS'] = ((saved + ':') if saved else '') + \
-            'quarantine_size_mb=1:thread_local_quarantine_size_kb=64'
+            os.environ.get('SOAK_ASAN', 'quarantine_size_mb=1:thread_local_quarantine_size_kb=64')
         try:
             exp = self.start_exporter(config)
         finally:

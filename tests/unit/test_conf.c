@@ -198,6 +198,11 @@ static const struct reject_case reject_cases[] = {
     { "realms = ( { realm = \"A\"; } \n", { "x.conf:" }, 1,
       "unterminated list" },
 
+    /* No @include: it would escape the owner-only check. */
+    { "realms = ();\n  @include \"/etc/passwd\"\n@include \"/dev/zero\"\n",
+      { "x.conf:2: @include is not allowed",
+        "x.conf:3: @include is not allowed" }, 2, "@include refused" },
+
     /* The top level. */
     { "", { "x.conf: no \"realms\" list: configure at least one realm" },
       1, "empty file" },
