@@ -8,35 +8,47 @@
 #include <string.h>
 
 #include "probes/kdcio.h"
+#include "probes/kdcreply.h"
 
 struct kdc_verdict
-kdc_judge_reply(krb5_context ctx, const unsigned char *data, size_t len)
+kdc_judge_reply(krb5_context ctx, const char *realm,
+                const unsigned char *data, size_t len)
 {
     struct kdc_verdict v;
+    struct kdcreply_info info;
     krb5_data d = { 0, (unsigned int)len, (char *)(uintptr_t)data };
     krb5_error *err = NULL;
     krb5_error_code ret;
 
     memset(&v, 0, sizeof(v));
     if (len >= 2 && data[0] == 0x7e) {
+        /* libkrb5's own decoder first, for its precise ASN.1 codes. */
         ret = krb5_rd_error(ctx, &d, &err);
         if (ret != 0) {
             v.error = (struct probe_error){ ERR_SPACE_KRB5, ret };
             return v;
         }
-        v.up = 1;
-        v.has_skew = 1;
         v.kdc_time = (double)(uint32_t)err->stime + err->susec / 1e6;
         krb5_free_error(ctx, err);
+    }
+    if (kdcreply_parse(data, len, &info) != 0 ||
+        (info.type != KDCREPLY_ERROR && info.type != KDCREPLY_AS_REP)) {
+        v.error = (struct probe_error){ ERR_SPACE_KRB5,
+                                        KRB5KRB_AP_ERR_MSG_TYPE };
         return v;
     }
-    if (len >= 2 && data[0] == 0x6b) {
-        /* An AS-REP: the principal needs no pre-authentication.  Its times
-         * are encrypted for the client, so there is no skew to read. */
-        v.up = 1;
+    /* A KDC of another realm is no KDC of this one, however alive. */
+    if (strcmp(info.realm, realm) != 0) {
+        v.error = (struct probe_error){ ERR_SPACE_KRB5,
+                                        KRB5KDC_ERR_WRONG_REALM };
         return v;
     }
-    v.error = (struct probe_error){ ERR_SPACE_KRB5, KRB5KRB_AP_ERR_MSG_TYPE };
+    v.up = 1;
+    /* An AS-REP (the principal needs no pre-authentication) has its times
+     * encrypted for the client: no clock to read. */
+    v.has_skew = info.type == KDCREPLY_ERROR;
+    if (!v.has_skew)
+        v.kdc_time = 0;
     return v;
 }
 
@@ -88,6 +100,7 @@ struct kdc_run {
     struct kdcio_reply *replies;      /* owned, one per eps */
     size_t n_eps;
     double deadline;
+    const char *realm;                /* borrowed: the realm asked */
     struct trace *trace;              /* borrowed; NULL: none */
     int started;
     int io_error;
@@ -121,9 +134,10 @@ run_free(struct kdc_run *run)
 }
 
 int
-kdc_probe_start(krb5_context ctx, const char *client_principal,
-                const struct kdc_set *set, double deadline,
-                struct trace *trace, struct kdc_run **run_out)
+kdc_probe_start(krb5_context ctx, const char *realm,
+                const char *client_principal, const struct kdc_set *set,
+                double deadline, struct trace *trace,
+                struct kdc_run **run_out)
 {
     struct kdc_run *run = calloc(1, sizeof(*run));
     krb5_data req = { 0, 0, NULL };
@@ -131,6 +145,7 @@ kdc_probe_start(krb5_context ctx, const char *client_principal,
     if (run == NULL)
         return ENOMEM;
     run->set = set;
+    run->realm = realm;
     run->deadline = deadline;
     run->trace = trace;
     run->req_error = set->n > 0 ? make_as_req(ctx, client_principal, &req)
@@ -220,7 +235,7 @@ kdc_probe_finish(krb5_context ctx, struct kdc_run *run,
                               strerror(r->err));
             continue;
         }
-        v = kdc_judge_reply(ctx, r->data, r->len);
+        v = kdc_judge_reply(ctx, run->realm, r->data, r->len);
         if (v.up && v.has_skew)
             trace_add(run->trace, "kdc: %s: KRB-ERROR after %.3f s, KDC clock "
                       "%+.3f s from ours", t->label, r->seconds,
@@ -230,12 +245,15 @@ kdc_probe_finish(krb5_context ctx, struct kdc_run *run,
                       r->seconds);
         else
             trace_add(run->trace, "kdc: %s: %zu bytes after %.3f s that are "
-                      "not an answer: %s", t->label, r->len, r->seconds,
+                      "no answer from a KDC of %s: %s", t->label, r->len,
+                      r->seconds, run->realm,
                       krb5err_name(v.error.space, v.error.code));
         if (!v.up) {
             ret = add_failure(res, t->label, r->seconds, v.error,
-                              "the reply is not a Kerberos answer to an "
-                              "AS-REQ");
+                              v.error.code == KRB5KDC_ERR_WRONG_REALM
+                                  ? "the reply is from a KDC of another realm"
+                                  : "the reply is not a Kerberos answer to an "
+                                    "AS-REQ");
             continue;
         }
         target = strdup(t->label);

@@ -27,12 +27,13 @@
 struct kdc_run;
 
 /*
- * Start probing every target of set.  set is borrowed until
- * kdc_probe_finish().  Returns 0 and sets *run_out, or ENOMEM.
+ * Start probing every target of set for realm.  realm and set are borrowed
+ * until kdc_probe_finish().  Returns 0 and sets *run_out, or ENOMEM.
  */
-int kdc_probe_start(krb5_context ctx, const char *client_principal,
-                    const struct kdc_set *set, double deadline,
-                    struct trace *trace, struct kdc_run **run_out);
+int kdc_probe_start(krb5_context ctx, const char *realm,
+                    const char *client_principal, const struct kdc_set *set,
+                    double deadline, struct trace *trace,
+                    struct kdc_run **run_out);
 
 /*
  * Wait for the probe, append one kdc probe result per target and the clock
@@ -50,10 +51,12 @@ struct kdc_verdict {
 };
 
 /*
- * Judge a reply: KRB-ERROR (its stime/susec give the KDC's clock), AS-REP,
- * or something else (KRB5KRB_AP_ERR_MSG_TYPE, or the decoder's code).
+ * Judge a reply to an AS-REQ for `realm`: a well-formed KRB-ERROR (its
+ * stime/susec give the KDC's clock) or AS-REP for that realm means up; a
+ * reply for another realm is KRB5KDC_ERR_WRONG_REALM; anything else is
+ * KRB5KRB_AP_ERR_MSG_TYPE, or libkrb5's decoder's code.
  */
-struct kdc_verdict kdc_judge_reply(krb5_context ctx, const unsigned char *data,
-                                   size_t len);
+struct kdc_verdict kdc_judge_reply(krb5_context ctx, const char *realm,
+                                   const unsigned char *data, size_t len);
 
 #endif

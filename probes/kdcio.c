@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "probes/deadline.h"
+#include "probes/kdcreply.h"
 
 enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_SENDING, CONN_READING,
                   CONN_FAILED };
@@ -30,6 +31,8 @@ struct conn {
     unsigned char *in;        /* owned: reply being read */
     size_t in_len, in_off;
     int any_reply;            /* take any bytes as the reply */
+    const char *realm;        /* borrowed or NULL: the realm a reply must
+                                 be framed for */
     int replied;
     double started, ended, wall_received;
 };
@@ -42,6 +45,22 @@ kdcio_looks_like_reply(const unsigned char *buf, size_t len)
     if (len < 2)
         return 0;
     return buf[0] == 0x6b || buf[0] == 0x6d || buf[0] == 0x7e;
+}
+
+/*
+ * When the connection expects a realm: 1 when buf is a well-framed KDC
+ * reply for another realm, else 0.  A reply that does not frame is passed
+ * on: libkrb5's decoder then says precisely what is wrong with it (an
+ * ASN.1 overrun, say), which is worth more than a timeout.
+ */
+static int
+realm_check(const struct conn *c, const unsigned char *buf, size_t len)
+{
+    struct kdcreply_info info;
+
+    if (c->realm == NULL || kdcreply_parse(buf, len, &info) != 0)
+        return 0;
+    return strcmp(info.realm, c->realm) != 0;
 }
 
 static void
@@ -114,6 +133,10 @@ udp_read(struct conn *c)
     }
     if (!c->any_reply && !kdcio_looks_like_reply(buf, (size_t)n))
         return 0;             /* not Kerberos: keep waiting */
+    if (realm_check(c, buf, (size_t)n)) {
+        conn_fail(c, EPROTO); /* a KDC of another realm */
+        return 0;
+    }
     c->in = malloc((size_t)n);
     if (c->in == NULL) {
         conn_fail(c, ENOMEM);
@@ -200,6 +223,10 @@ tcp_step(struct conn *c, short revents)
         conn_fail(c, EBADMSG);
         return 0;
     }
+    if (realm_check(c, c->in, c->in_len)) {
+        conn_fail(c, EPROTO);
+        return 0;
+    }
     return 1;
 }
 
@@ -251,7 +278,9 @@ explain(char *why, size_t why_len, const struct conn *conns, size_t n)
     why[0] = '\0';
     for (size_t i = 0; i < n && off + 1 < why_len; i++) {
         const char *what = conns[i].state == CONN_FAILED
-                               ? strerror(conns[i].err)
+                               ? (conns[i].err == EPROTO
+                                      ? "answered for another realm"
+                                      : strerror(conns[i].err))
                            : conns[i].state == CONN_IDLE ? "not tried"
                                                         : "no answer";
         int w = snprintf(why + off, why_len - off, "%s%s: %s", i ? "; " : "",
@@ -264,8 +293,8 @@ explain(char *why, size_t why_len, const struct conn *conns, size_t n)
 
 int
 kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
-               const unsigned char *msg, size_t msg_len, double deadline,
-               unsigned char **reply_out, size_t *reply_len_out,
+               const unsigned char *msg, size_t msg_len, const char *realm,
+               double deadline, unsigned char **reply_out, size_t *reply_len_out,
                size_t *used_out, struct probe_error *err_out, char *why,
                size_t why_len)
 {
@@ -286,6 +315,7 @@ kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
     for (size_t i = 0; i < n_eps; i++) {
         conns[i].ep = &eps[i];
         conns[i].fd = -1;
+        conns[i].realm = realm;
     }
     for (;;) {
         double now = deadline_now();
@@ -337,12 +367,21 @@ kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
     }
     explain(why, why_len, conns, n_eps);
     {
-        int all_failed = started == n_eps;
-        for (size_t i = 0; i < started; i++)
+        int all_failed = started == n_eps, all_foreign = n_eps > 0;
+        for (size_t i = 0; i < started; i++) {
             all_failed &= conns[i].state == CONN_FAILED;
-        *err_out = all_failed
-                       ? (struct probe_error){ ERR_SPACE_KRB5, KRB5_KDC_UNREACH }
-                       : (struct probe_error){ ERR_SPACE_ERRNO, ETIMEDOUT };
+            all_foreign &= conns[i].state == CONN_FAILED &&
+                           conns[i].err == EPROTO;
+        }
+        /* Every KDC answered, but for another realm: say so. */
+        if (all_failed && all_foreign)
+            *err_out = (struct probe_error){ ERR_SPACE_KRB5,
+                                             KRB5KDC_ERR_WRONG_REALM };
+        else if (all_failed)
+            *err_out = (struct probe_error){ ERR_SPACE_KRB5,
+                                             KRB5_KDC_UNREACH };
+        else
+            *err_out = (struct probe_error){ ERR_SPACE_ERRNO, ETIMEDOUT };
     }
 cleanup:
     if (conns != NULL) {

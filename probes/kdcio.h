@@ -34,15 +34,18 @@ struct kdcio_endpoint {
 /*
  * Send msg to the endpoints in order, starting the next one after
  * KDCIO_STAGGER_SECONDS or as soon as every started one has failed, and wait
- * for the first well-formed reply until deadline.  On success returns 0, sets
+ * for the first well-formed reply for `realm` (NULL: any realm) until
+ * deadline; a KDC answering for another realm counts as failed.  On success returns 0, sets
  * *reply_out (caller frees with free()), *reply_len_out and *used_out (index
  * of the endpoint that answered).  On failure returns -1, sets *err_out
  * (ETIMEDOUT when the deadline passed with endpoints still silent,
- * KRB5_KDC_UNREACH when every endpoint failed) and writes a one-line
+ * KRB5KDC_ERR_WRONG_REALM when every endpoint answered for another realm,
+ * KRB5_KDC_UNREACH when every endpoint failed otherwise) and writes a one-line
  * explanation naming each endpoint's failure into why[why_len].
  */
 int kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
-                   const unsigned char *msg, size_t msg_len, double deadline,
+                   const unsigned char *msg, size_t msg_len,
+                   const char *realm, double deadline,
                    unsigned char **reply_out, size_t *reply_len_out,
                    size_t *used_out, struct probe_error *err_out,
                    char *why, size_t why_len);

@@ -58,12 +58,18 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
         return KRB5_KDC_UNREACH;
     }
     if (kdcio_exchange(rc->eps, rc->n_eps, (const unsigned char *)message->data,
-                       message->length, rc->deadline, &reply, &reply_len,
+                       message->length, rc->conf->realm, rc->deadline, &reply, &reply_len,
                        &used, &err, why, sizeof(why)) != 0) {
         trace_add(rc->trace, "send: %u-byte request to realm %s: no KDC "
                   "answered: %s", message->length, rc->conf->realm, why);
         const char *extra = rc->resolve_why[0] ? "; " : "";
-        if (err.space == ERR_SPACE_KRB5)
+        if (err.space == ERR_SPACE_KRB5 &&
+            err.code == KRB5KDC_ERR_WRONG_REALM)
+            krb5_set_error_message(ctx, (krb5_error_code)err.code,
+                                   "Every KDC listed for realm '%s' answered "
+                                   "for another realm: %s", rc->conf->realm,
+                                   why);
+        else if (err.space == ERR_SPACE_KRB5)
             krb5_set_error_message(ctx, (krb5_error_code)err.code,
                                    "Cannot contact any KDC for realm '%s': "
                                    "%s%s%s", rc->conf->realm, why, extra,
@@ -97,7 +103,7 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
         reply = NULL;
         tcp.proto = KDCIO_TCP;
         if (kdcio_exchange(&tcp, 1, (const unsigned char *)message->data,
-                           message->length, rc->deadline, &reply, &reply_len,
+                           message->length, rc->conf->realm, rc->deadline, &reply, &reply_len,
                            &used, &err, why, sizeof(why)) != 0) {
             krb5_set_error_message(ctx, (krb5_error_code)err.code,
                                    "KDC of realm '%s' over TCP: %s",

@@ -125,8 +125,8 @@ realmprobe_run(const struct conf_realm *conf,
         status = record_no_kdc(conf, krb5err_from_krb5(ret), why, res);
         goto cleanup;
     }
-    status = kdc_probe_start(rc->ctx, conf->client_principal, &set,
-                             opts->deadline, opts->trace, &kdc_run);
+    status = kdc_probe_start(rc->ctx, conf->realm, conf->client_principal,
+                             &set, opts->deadline, opts->trace, &kdc_run);
     if (status != 0)
         goto cleanup;
     kdc_at = res->n_probes;

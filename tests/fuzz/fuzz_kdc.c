@@ -13,6 +13,7 @@
 #include "fuzzutil.h"
 #include "probes/kdc.h"
 #include "probes/kdcio.h"
+#include "probes/kdcreply.h"
 #include "probes/trace.h"
 
 static krb5_context ctx;
@@ -33,7 +34,9 @@ static void
 check_judge(const uint8_t *data, size_t size)
 {
     int looks = kdcio_looks_like_reply(data, size);
-    struct kdc_verdict v = kdc_judge_reply(ctx, data, size);
+    struct kdc_verdict v = kdc_judge_reply(ctx, "KRBTEST.COM", data, size);
+    struct kdcreply_info info;
+    int framed = kdcreply_parse(data, size, &info) == 0;
 
     if (looks != (size >= 2 && (data[0] == 0x6b || data[0] == 0x6d ||
                                 data[0] == 0x7e)))
@@ -41,6 +44,15 @@ check_judge(const uint8_t *data, size_t size)
                   size);
     if (v.up && !looks)
         fuzz_fail("kdc_judge_reply: up on a reply that is no reply");
+    if (v.up && !(framed && strcmp(info.realm, "KRBTEST.COM") == 0))
+        fuzz_fail("kdc_judge_reply: up on a reply not framed for the realm");
+    if (framed && (info.type != KDCREPLY_AS_REP &&
+                   info.type != KDCREPLY_TGS_REP &&
+                   info.type != KDCREPLY_ERROR))
+        fuzz_fail("kdcreply_parse: message type %d", (int)info.type);
+    if (framed && (info.realm[0] == '\0' ||
+                   memchr(info.realm, '\0', sizeof(info.realm)) == NULL))
+        fuzz_fail("kdcreply_parse: realm not a string");
     if (v.up && v.error.code != 0)
         fuzz_fail("kdc_judge_reply: up with error %ld", v.error.code);
     if (!v.up && v.error.code == 0)

@@ -39,7 +39,7 @@ ELSEWHERE = 'ELSEWHERE1.HOSTILE.TEST'
 TRANSPORT = {hostile.HUGE_PREFIX: 'tcp', hostile.TRICKLE: 'tcp'}
 
 MSG_TYPE = (-1765328344, 'KRB5KRB_AP_ERR_MSG_TYPE')
-BAD_INTEGRITY = (-1765328353, 'KRB5KRB_AP_ERR_BAD_INTEGRITY')
+WRONG_REALM = (-1765328316, 'KRB5KDC_ERR_WRONG_REALM')
 ASN1_OVERFLOW = (1859794436, 'ASN1_OVERFLOW')
 ASN1_OVERRUN = (1859794437, 'ASN1_OVERRUN')
 ECONNRESET = (104, 'ECONNRESET')
@@ -66,10 +66,12 @@ EXPECTED = {
         'kdc': {'udp': ASN1_OVERFLOW, 'tcp': ASN1_OVERFLOW},
         'tgt': {'any': ASN1_OVERFLOW},
     },
-    # The same junk behind an AS-REP's tag and length: libkrb5's AS-REP
-    # decoder fails the same way.  (The kdc probe is not asserted here:
-    # see test_junk_behind_an_as_rep_tag_is_no_kdc.)
+    # The same junk behind an AS-REP's tag and length: it does not frame
+    # as a KDC reply (pvno, msg-type and realm are required), so the kdc
+    # probe says it is no answer (MSG_TYPE); the AS exchange hands it to
+    # libkrb5, whose AS-REP decoder fails as above.
     hostile.RANDOM_AS_REP_TAG: {
+        'kdc': {'udp': MSG_TYPE, 'tcp': MSG_TYPE},
         'tgt': {'any': ASN1_OVERFLOW},
     },
     # Half of a real KRB-ERROR (PREAUTH_REQUIRED): over UDP the decoder
@@ -88,13 +90,15 @@ EXPECTED = {
         'kdc': {'tcp': EMSGSIZE},
         'tgt': {'any': krbtest.KDC_UNREACH},
     },
-    # The KDC of another realm issues a real AS-REP for its own krbmon,
-    # encrypted in that principal's key: the client cannot decrypt it with
-    # its own, and refuses it (BAD_INTEGRITY) rather than take a ticket of
-    # the wrong realm.  (The kdc probe: see
-    # test_kdc_of_another_realm_is_no_kdc_of_this_one.)
+    # The KDC of another realm answers, for its own realm: neither probe
+    # takes that for an answer of this realm's KDC.  The reply's realm is
+    # read before libkrb5 sees it, so the AS exchange never works with a
+    # foreign reply (which could read as a wrong password and start the
+    # lockout guard); every endpoint answering for another realm is
+    # WRONG_REALM.
     hostile.OTHER_REALM: {
-        'tgt': {'any': BAD_INTEGRITY},
+        'kdc': {'udp': WRONG_REALM, 'tcp': WRONG_REALM},
+        'tgt': {'any': WRONG_REALM},
     },
     # One byte per second of a real reply: after the realm's 3 s only the
     # length prefix has arrived, so both run into the deadline.
@@ -250,7 +254,6 @@ class HostileKdcTest(krbtest.TestCase):
     # Two cases where the exporter takes a hostile answer for a live KDC;
     # they are reported, and these tests say what is expected once fixed.
 
-    @unittest.expectedFailure
     def test_junk_behind_an_as_rep_tag_is_no_kdc(self):
         # The kdc probe takes any reply whose first byte is 0x6b for an
         # AS-REP, without decoding it: 199 random bytes count as a live KDC.
@@ -260,7 +263,6 @@ class HostileKdcTest(krbtest.TestCase):
                                    realm=REALMS[b], probe='kdc',
                                    target=self.target(b, proto)), 0.0)
 
-    @unittest.expectedFailure
     def test_kdc_of_another_realm_is_no_kdc_of_this_one(self):
         # The kdc probe takes an AS-REP (or KRB-ERROR) for another realm as
         # proof that this realm's KDC is up.

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "probes/discovery.h"
 #include "probes/kdc.h"
 #include "probes/kdcio.h"
+#include "probes/kdcreply.h"
 #include "probes/krbprofile.h"
 #include "probes/result.h"
 #include "probes/service.h"
@@ -174,24 +176,103 @@ judge_krb_error(void **state)
     err.server = server;
     assert_int_equal(krb5_mk_error(ctx, &err, &out), 0);
 
-    v = kdc_judge_reply(ctx, (const unsigned char *)out.data, out.length);
+    v = kdc_judge_reply(ctx, "EXAMPLE.COM", (const unsigned char *)out.data,
+                        out.length);
     assert_true(v.up);
     assert_true(v.has_skew);
     assert_true(v.kdc_time > 1800000000.24 && v.kdc_time < 1800000000.26);
 
+    /* The same KDC is no KDC of another realm. */
+    v = kdc_judge_reply(ctx, "OTHER.ORG", (const unsigned char *)out.data,
+                        out.length);
+    assert_false(v.up);
+    assert_int_equal(v.error.code, KRB5KDC_ERR_WRONG_REALM);
+
     /* Cut short, the same bytes no longer decode. */
-    v = kdc_judge_reply(ctx, (const unsigned char *)out.data, out.length / 2);
+    v = kdc_judge_reply(ctx, "EXAMPLE.COM", (const unsigned char *)out.data,
+                        out.length / 2);
     assert_false(v.up);
     assert_int_equal(v.error.space, ERR_SPACE_KRB5);
     assert_int_not_equal(v.error.code, 0);
 
-    v = kdc_judge_reply(ctx, (const unsigned char *)"hello", 5);
+    v = kdc_judge_reply(ctx, "EXAMPLE.COM", (const unsigned char *)"hello", 5);
+    assert_false(v.up);
+    assert_int_equal(v.error.code, KRB5KRB_AP_ERR_MSG_TYPE);
+
+    /* The tag of an AS-REP in front of anything else is no AS-REP. */
+    v = kdc_judge_reply(ctx, "EXAMPLE.COM",
+                        (const unsigned char *)"\x6b\x05junk!", 7);
     assert_false(v.up);
     assert_int_equal(v.error.code, KRB5KRB_AP_ERR_MSG_TYPE);
 
     krb5_free_data_contents(ctx, &out);
     krb5_free_principal(ctx, server);
     krb5_free_context(ctx);
+}
+
+/* Read a file of the committed fuzz corpus: real replies of a real KDC. */
+static unsigned char *
+corpus_file(const char *name, size_t *len_out)
+{
+    const char *src = getenv("KRB5EXP_SRCDIR");
+    char path[1024];
+    unsigned char *buf = malloc(65536);
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/kdc/%s",
+             src != NULL ? src : ".", name);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_non_null(buf);
+    *len_out = fread(buf, 1, 65536, f);
+    fclose(f);
+    return buf;
+}
+
+struct reply_case {
+    const char *file;
+    int ok;
+    enum kdcreply_type type;
+    long error_code;
+};
+
+static void
+kdc_reply_frames(void **state)
+{
+    static const struct reply_case cases[] = {
+        { "as-rep", 1, KDCREPLY_AS_REP, 0 },
+        { "krb-error-preauth-required", 1, KDCREPLY_ERROR, 25 },
+        { "krb-error-client-revoked", 1, KDCREPLY_ERROR, 18 },
+        { "krb-error-client-unknown", 1, KDCREPLY_ERROR, 6 },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct kdcreply_info info;
+        size_t len;
+        unsigned char *buf = corpus_file(cases[i].file, &len);
+
+        print_message("case %s\n", cases[i].file);
+        assert_int_equal(kdcreply_parse(buf, len, &info), 0);
+        assert_int_equal(info.type, cases[i].type);
+        assert_true(strlen(info.realm) > 0);
+        assert_int_equal(info.error_code, cases[i].error_code);
+        /* Every strict prefix, and one byte more, is refused. */
+        for (size_t cut = 0; cut < len; cut++)
+            assert_int_equal(kdcreply_parse(buf, cut, &info), -1);
+        buf[len] = 0;
+        assert_int_equal(kdcreply_parse(buf, len + 1, &info), -1);
+        /* So is the same frame with the pvno changed. */
+        for (size_t k = 0; k + 4 < len; k++) {
+            if (buf[k] == 0xa0 && buf[k + 1] == 0x03 && buf[k + 2] == 0x02 &&
+                buf[k + 3] == 0x01 && buf[k + 4] == 0x05) {
+                buf[k + 4] = 4;
+                assert_int_equal(kdcreply_parse(buf, len, &info), -1);
+                break;
+            }
+        }
+        free(buf);
+    }
 }
 
 static void
@@ -289,6 +370,7 @@ main(void)
         cmocka_unit_test(splice_puts_probes_in_place),
         cmocka_unit_test(principal_defaults),
         cmocka_unit_test(trace_redaction),
+        cmocka_unit_test(kdc_reply_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
