@@ -119,6 +119,22 @@ conn_start(struct conn *c, const unsigned char *msg, size_t msg_len)
     }
 }
 
+/* Close and free every connection of an array, and the array; NULL is
+ * fine. */
+static void
+conns_free(struct conn *conns, size_t n)
+{
+    if (conns == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (conns[i].fd >= 0)
+            close(conns[i].fd);
+        free(conns[i].out);
+        free(conns[i].in);
+    }
+    free(conns);
+}
+
 /* Read what is there on a UDP socket.  Returns 1 when a reply is complete. */
 static int
 udp_read(struct conn *c)
@@ -384,15 +400,7 @@ kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
             *err_out = (struct probe_error){ ERR_SPACE_ERRNO, ETIMEDOUT };
     }
 cleanup:
-    if (conns != NULL) {
-        for (size_t i = 0; i < n_eps; i++) {
-            if (conns[i].fd >= 0)
-                close(conns[i].fd);
-            free(conns[i].out);
-            free(conns[i].in);
-        }
-    }
-    free(conns);
+    conns_free(conns, n_eps);
     free(pfds);
     free(pidx);
     return ret;
@@ -458,15 +466,7 @@ kdcio_probe_all(const struct kdcio_endpoint *eps, size_t n_eps,
         }
     }
 cleanup:
-    if (conns != NULL) {
-        for (size_t i = 0; i < n_eps; i++) {
-            if (conns[i].fd >= 0)
-                close(conns[i].fd);
-            free(conns[i].out);
-            free(conns[i].in);
-        }
-    }
-    free(conns);
+    conns_free(conns, n_eps);
     free(pfds);
     free(pidx);
     return ret;

@@ -16,6 +16,7 @@ Nothing here ever talks to anything but 127.0.0.1.
 """
 
 import http.client
+import contextlib
 import os
 import re
 import secrets
@@ -799,6 +800,38 @@ class Exporter:
             self.proc = None
         check_sanitizers(self.stderr(), 'exporter stderr')
         check_wrapper_log(self.wrapper_log, 'exporter')
+
+
+def proc_status(pid):
+    """Threads, open descriptors and resident memory (KiB) of a process."""
+    fields = {}
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            key, _, rest = line.partition(':')
+            fields[key] = rest.strip()
+    fds = len(os.listdir('/proc/%d/fd' % pid))
+    return (int(fields['Threads']), fds, int(fields['VmRSS'].split()[0]))
+
+
+@contextlib.contextmanager
+def asan_quarantine(mb):
+    """
+    Under AddressSanitizer freed memory waits in a quarantine of up to
+    256 MiB before reuse, which looks like growth to a test that watches
+    RSS.  Within this block, exporters start with a quarantine of `mb` MiB
+    (0: none), so that RSS shows what the exporter itself holds.
+    """
+    saved = os.environ.get('ASAN_OPTIONS')
+    os.environ['ASAN_OPTIONS'] = ((saved + ':') if saved else '') + \
+        'quarantine_size_mb=%d:thread_local_quarantine_size_kb=%d' % (
+            mb, 64 if mb else 0)
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ['ASAN_OPTIONS']
+        else:
+            os.environ['ASAN_OPTIONS'] = saved
 
 
 def check_sanitizers(text, what):

@@ -9,7 +9,6 @@ and sanitizer-clean, and fifty scrapes of all of it must leave no growth of
 memory, descriptors or threads behind.
 """
 
-import os
 import shutil
 import tempfile
 import time
@@ -109,34 +108,6 @@ EXPECTED = {
 }
 
 
-def proc_status(pid):
-    """Threads, open descriptors and resident memory (KiB) of a process."""
-    fields = {}
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            key, _, rest = line.partition(':')
-            fields[key] = rest.strip()
-    fds = len(os.listdir('/proc/%d/fd' % pid))
-    return (int(fields['Threads']), fds, int(fields['VmRSS'].split()[0]))
-
-
-def start_small_quarantine(exp):
-    """
-    Start exp with AddressSanitizer's quarantine of freed memory kept
-    small: it holds up to 256 MiB before reuse, which would look like
-    growth.  Harmless without the sanitizer.
-    """
-    saved = os.environ.get('ASAN_OPTIONS')
-    os.environ['ASAN_OPTIONS'] = ((saved + ':') if saved else '') + \
-        'quarantine_size_mb=1:thread_local_quarantine_size_kb=64'
-    try:
-        exp.start(timeout=60)
-    finally:
-        if saved is None:
-            del os.environ['ASAN_OPTIONS']
-        else:
-            os.environ['ASAN_OPTIONS'] = saved
-
 
 class HostileKdcTest(krbtest.TestCase):
 
@@ -177,7 +148,8 @@ class HostileKdcTest(krbtest.TestCase):
         cls.addClassCleanup(shutil.rmtree, cls.workdir, True)
         cls.exp = krbtest.Exporter(cls.config(), cls.workdir)
         cls.addClassCleanup(cls.stop_exporter)
-        start_small_quarantine(cls.exp)
+        with krbtest.asan_quarantine(1):
+            cls.exp.start(timeout=60)
 
         # The scrape every case is judged on.
         start = time.monotonic()
@@ -278,10 +250,10 @@ class HostileKdcTest(krbtest.TestCase):
         quick = {'X-Prometheus-Scrape-Timeout-Seconds': '1.5'}
         for _ in range(5):
             self.exp.scrape(headers=quick)
-        threads0, fds0, rss0 = proc_status(self.exp.proc.pid)
+        threads0, fds0, rss0 = krbtest.proc_status(self.exp.proc.pid)
         for _ in range(50):
             samples, _ = self.exp.scrape(headers=quick)
-        threads1, fds1, rss1 = proc_status(self.exp.proc.pid)
+        threads1, fds1, rss1 = krbtest.proc_status(self.exp.proc.pid)
         print('hostile realms, 50 scrapes: threads %d -> %d, fds %d -> %d, '
               'RSS %d -> %d KiB' % (threads0, threads1, fds0, fds1, rss0,
                                     rss1))

@@ -20,15 +20,6 @@ SERVICE = 'HTTP/www.example.com'
 PASSWORD = 'Kn0wn-Pa55word-For-The-Debug-Page'
 
 
-def proc_status(pid):
-    """Threads, open descriptors and resident memory (KiB) of a process."""
-    fields = {}
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            key, _, rest = line.partition(':')
-            fields[key] = rest.strip()
-    fds = len(os.listdir('/proc/%d/fd' % pid))
-    return (int(fields['Threads']), fds, int(fields['VmRSS'].split()[0]))
 
 
 class ScrapeSemanticsTest(krbtest.TestCase):
@@ -302,25 +293,14 @@ class ScrapeSemanticsTest(krbtest.TestCase):
                                  'krbmon@' + REALM, keytab=self.keytab,
                                  services=(SERVICE,), transport='both',
                                  timeout=0.1)])
-        # Under AddressSanitizer freed memory sits in a quarantine of up to
-        # 256 MiB before it is reused, which would look like growth; keep
-        # the quarantine small so RSS shows what the exporter holds.
-        saved = os.environ.get('ASAN_OPTIONS')
-        os.environ['ASAN_OPTIONS'] = ((saved + ':') if saved else '') + \
-            'quarantine_size_mb=1:thread_local_quarantine_size_kb=64'
-        try:
+        with krbtest.asan_quarantine(1):
             exp = self.start_exporter(config)
-        finally:
-            if saved is None:
-                del os.environ['ASAN_OPTIONS']
-            else:
-                os.environ['ASAN_OPTIONS'] = saved
         for _ in range(20):
             exp.scrape()
-        threads0, fds0, rss0 = proc_status(exp.proc.pid)
+        threads0, fds0, rss0 = krbtest.proc_status(exp.proc.pid)
         for _ in range(200):
             samples, _ = exp.scrape()
-        threads1, fds1, rss1 = proc_status(exp.proc.pid)
+        threads1, fds1, rss1 = krbtest.proc_status(exp.proc.pid)
         print('silent realm, 200 scrapes: threads %d -> %d, fds %d -> %d, '
               'RSS %d -> %d KiB' % (threads0, threads1, fds0, fds1, rss0,
                                     rss1))

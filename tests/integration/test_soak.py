@@ -47,15 +47,6 @@ THREADS_SLACK = 2
 ASAN_KIB_PER_SCRAPE = 6
 
 
-def proc_status(pid):
-    """Threads, open descriptors and resident memory (KiB) of a process."""
-    fields = {}
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            key, _, rest = line.partition(':')
-            fields[key] = rest.strip()
-    fds = len(os.listdir('/proc/%d/fd' % pid))
-    return (int(fields['Threads']), fds, int(fields['VmRSS'].split()[0]))
 
 
 class SoakTest(krbtest.TestCase):
@@ -94,20 +85,8 @@ class SoakTest(krbtest.TestCase):
                                  keytab=keytabs[HEALTHY],
                                  services=(SERVICE,), transport='both',
                                  timeout=0.05)])
-        # Under AddressSanitizer freed memory waits in a quarantine of up
-        # to 256 MiB before reuse, which would look like growth; turn it
-        # off here so that RSS shows what the exporter holds (the other
-        # tests keep it, to catch use after free).
-        saved = os.environ.get('ASAN_OPTIONS')
-        os.environ['ASAN_OPTIONS'] = ((saved + ':') if saved else '') + \
-            'quarantine_size_mb=0:thread_local_quarantine_size_kb=0'
-        try:
+        with krbtest.asan_quarantine(0):
             exp = self.start_exporter(config)
-        finally:
-            if saved is None:
-                del os.environ['ASAN_OPTIONS']
-            else:
-                os.environ['ASAN_OPTIONS'] = saved
 
         pid = exp.proc.pid
         with open('/proc/%d/maps' % pid) as f:
@@ -118,7 +97,7 @@ class SoakTest(krbtest.TestCase):
         for i in range(1, SCRAPES + 1):
             samples, _ = exp.scrape()
             if i % EVERY == 0:
-                series.append((i,) + proc_status(pid))
+                series.append((i,) + krbtest.proc_status(pid))
         took = time.monotonic() - start
 
         print('soak: %d scrapes in %.1f s (%.1f ms per scrape)'
