@@ -51,7 +51,8 @@ expo_format_value(char buf[40], double v)
         strcpy(buf, "NaN");
     } else if (isinf(v)) {
         strcpy(buf, v > 0 ? "+Inf" : "-Inf");
-    } else if (fabs(v) < 9007199254740992.0 && v == (double)(long long)v) {
+    } else if (fabs(v) < 9007199254740992.0 && v == (double)(long long)v &&
+               !(v == 0 && signbit(v))) {
         /* Whole numbers (0, 1, kvnos, counters, timestamps) are most of
          * what is written: print them as integers, without the float
          * round trip below. */

@@ -30,8 +30,8 @@ ares_error(int status)
  * name their KDCs by address and canonicalise nothing, and they should not
  * pay for a channel (and the resolver files it reads) on every scrape.
  */
-static int
-open_channel(struct dns_client *dc, struct probe_error *err_out)
+int
+dns_client_channel(struct dns_client *dc, struct probe_error *err_out)
 {
     const struct conf_dns *dns = dc->conf;
     struct ares_options opts;
@@ -280,7 +280,7 @@ dns_addrs(struct dns_client *dc, const char *host, unsigned short port,
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_flags = ARES_AI_NOSORT;
-    if (open_channel(dc, err_out) != 0)
+    if (dns_client_channel(dc, err_out) != 0)
         return -1;
     ares_getaddrinfo(dc->channel, host, NULL, &hints, on_addrinfo, &st);
     run_status = run(dc, &st.done);
@@ -325,7 +325,7 @@ dns_ptr(struct dns_client *dc, const struct resolved_addr *addr, char *name,
     struct ptr_state st;
     int run_status;
 
-    if (open_channel(dc, err_out) != 0)
+    if (dns_client_channel(dc, err_out) != 0)
         return -1;
     memset(&st, 0, sizeof(st));
     st.name = name;
@@ -433,7 +433,7 @@ query(struct dns_client *dc, const char *name, int type,
 
     memset(st, 0, sizeof(*st));
     st->type = type;
-    if (open_channel(dc, err_out) != 0)
+    if (dns_client_channel(dc, err_out) != 0)
         return -1;
     ares_query(dc->channel, name, ns_c_in, type, on_query, st);
     /* run() fills st->status, so it must be called before st->status is

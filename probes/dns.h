@@ -32,6 +32,11 @@ int dns_client_open(const struct conf_dns *dns, double deadline,
                     struct dns_client **out, struct probe_error *err_out);
 void dns_client_free(struct dns_client *dc);
 
+/* Make dc's c-ares channel now if it has none yet (every lookup does this
+ * itself; tests use it to reach the channel).  Returns 0, or -1 with
+ * *err_out set. */
+int dns_client_channel(struct dns_client *dc, struct probe_error *err_out);
+
 /*
  * Addresses of host (IPv4 and IPv6) with port set, and its canonical name
  * after CNAMEs (lowercased, no trailing dot) into canon[canon_len] when canon

@@ -269,6 +269,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     answer_len = size - 1;
     if (dns_client_open(&dns, deadline_now() + 2.0, &dc, &err) != 0)
         fuzz_fail("dns_client_open: %ld", err.code);
+    if (dns_client_channel(dc, &err) != 0)
+        fuzz_fail("dns_client_channel: %ld", err.code);
     ares_set_socket_functions(dc->channel, &fake_functions, NULL);
     switch (data[0] % 4) {
     case 0:
