@@ -10,7 +10,7 @@
 #include "exporter/log.h"
 
 /* Default listen port: 9100-9999 of the Prometheus default-port list is
- * taken; 10088 ends in the Kerberos port and was not on the list. */
+ * taken; 10088 lies outside it and ends in the Kerberos port. */
 #define FLAGS_DEFAULT_LISTEN ":10088"
 #define FLAGS_DEFAULT_CONFIG "/etc/krb5_exporter/krb5_exporter.conf"
 
