@@ -194,52 +194,32 @@ static void apply_clockskew(struct walk_ctx *c, const config_setting_t *s,
                             const char *where, void *obj)
 {
     struct conf_realm *r = obj;
-    double v = walk_number(s);
 
-    if (v > 0 && v <= MAX_CLOCKSKEW)
-        r->clockskew = v;
-    else
-        walk_report(c, s, where, "clockskew %g is out of range: expected seconds "
-               "above 0 and at most %g, e.g. 300", v, MAX_CLOCKSKEW);
+    walk_seconds(c, s, where, "clockskew", MAX_CLOCKSKEW, "300", &r->clockskew);
 }
 
 static void apply_backoff(struct walk_ctx *c, const config_setting_t *s,
                           const char *where, void *obj)
 {
     struct conf_realm *r = obj;
-    double v = walk_number(s);
 
-    if (v > 0 && v <= MAX_BACKOFF)
-        r->backoff = v;
-    else
-        walk_report(c, s, where, "backoff %g is out of range: expected seconds "
-               "above 0 and at most %g, e.g. 300", v, MAX_BACKOFF);
+    walk_seconds(c, s, where, "backoff", MAX_BACKOFF, "300", &r->backoff);
 }
 
 static void apply_backoff_max(struct walk_ctx *c, const config_setting_t *s,
                               const char *where, void *obj)
 {
     struct conf_realm *r = obj;
-    double v = walk_number(s);
 
-    if (v > 0 && v <= MAX_BACKOFF)
-        r->backoff_max = v;
-    else
-        walk_report(c, s, where, "backoff_max %g is out of range: expected "
-               "seconds above 0 and at most %g, e.g. 3600", v, MAX_BACKOFF);
+    walk_seconds(c, s, where, "backoff_max", MAX_BACKOFF, "3600", &r->backoff_max);
 }
 
 static void apply_timeout(struct walk_ctx *c, const config_setting_t *s,
                           const char *where, void *obj)
 {
     struct conf_realm *r = obj;
-    double v = walk_number(s);
 
-    if (v > 0 && v <= MAX_TIMEOUT)
-        r->timeout = v;
-    else
-        walk_report(c, s, where, "timeout %g is out of range: expected seconds "
-               "above 0 and at most %g, e.g. 5 or 2.5", v, MAX_TIMEOUT);
+    walk_seconds(c, s, where, "timeout", MAX_TIMEOUT, "5 or 2.5", &r->timeout);
 }
 
 static void apply_client(struct walk_ctx *c, const config_setting_t *s,

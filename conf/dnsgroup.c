@@ -51,13 +51,8 @@ static void apply_dns_timeout(struct walk_ctx *c, const config_setting_t *s,
                               const char *where, void *obj)
 {
     struct conf_dns *d = obj;
-    double v = walk_number(s);
 
-    if (v > 0 && v <= DNSGROUP_MAX_TIMEOUT)
-        d->timeout = v;
-    else
-        walk_report(c, s, where, "timeout %g is out of range: expected seconds "
-               "above 0 and at most %g, e.g. 2", v, DNSGROUP_MAX_TIMEOUT);
+    walk_seconds(c, s, where, "timeout", DNSGROUP_MAX_TIMEOUT, "2", &d->timeout);
 }
 
 static const struct walk_key dns_keys[] = {

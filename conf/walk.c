@@ -203,3 +203,18 @@ double walk_number(const config_setting_t *s)
     default: return config_setting_get_float(s);
     }
 }
+
+int walk_seconds(struct walk_ctx *c, const config_setting_t *s,
+                 const char *where, const char *what, double max,
+                 const char *example, double *out)
+{
+    double v = walk_number(s);
+
+    if (v > 0 && v <= max) {
+        *out = v;
+        return 0;
+    }
+    walk_report(c, s, where, "%s %g is out of range: expected seconds above "
+                "0 and at most %g, e.g. %s", what, v, max, example);
+    return -1;
+}

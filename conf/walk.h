@@ -91,4 +91,13 @@ int walk_secret_file(struct walk_ctx *c, const config_setting_t *s,
 /* The value of a number setting, whichever of libconfig's types it has. */
 double walk_number(const config_setting_t *s);
 
+/*
+ * A number of seconds above 0 and at most max: returns 0 and sets *out, or
+ * reports "WHAT V is out of range: expected seconds above 0 and at most
+ * MAX, e.g. EXAMPLE" and returns -1.
+ */
+int walk_seconds(struct walk_ctx *c, const config_setting_t *s,
+                 const char *where, const char *what, double max,
+                 const char *example, double *out);
+
 #endif
