@@ -21,7 +21,6 @@ Nothing here ever talks to anything but 127.0.0.1.
 import os
 import secrets
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -296,13 +295,7 @@ class DNSServer:
         """SIGTERM, and SIGKILL after 5 s."""
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        krbtest.terminate(self.proc, 5)
         self.proc = None
 
     def cleanup(self):

@@ -789,17 +789,29 @@ class Exporter:
         fail when stderr holds a sanitizer report.
         """
         if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-                    raise FixtureError('exporter ignored SIGTERM for 15 s')
+            ended = terminate(self.proc, 15)
             self.proc = None
+            if not ended:
+                raise FixtureError('exporter ignored SIGTERM for 15 s')
         check_sanitizers(self.stderr(), 'exporter stderr')
         check_wrapper_log(self.wrapper_log, 'exporter')
+
+
+def terminate(proc, timeout):
+    """
+    SIGTERM proc and wait up to timeout seconds, then SIGKILL.  Returns
+    True when it ended by itself, False when it had to be killed.
+    """
+    if proc.poll() is not None:
+        return True
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return False
 
 
 def proc_status(pid):
