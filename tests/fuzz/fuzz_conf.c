@@ -24,7 +24,8 @@
 
 #define FAKE_ROOT "/fuzz/"
 /*
- * The password file holds one of two secrets of the same shape.  Each input
+ * The password file holds one of two secrets of the same shape, one per
+ * fixture directory.  Each input
  * is loaded once with each: what the loader says must not depend on which,
  * so no part of the password ever reaches a message.  Comparing two runs,
  * rather than searching the messages for the secret, cannot be fooled by an
@@ -44,7 +45,9 @@ FILE *__wrap_fopen(const char *path, const char *mode);
 FILE *__real_fopen64(const char *path, const char *mode);
 FILE *__wrap_fopen64(const char *path, const char *mode);
 
-static char sandbox[256];     /* the fixture directory, absolute */
+/* Two fixture directories, absolute, alike but for the password file. */
+static char sandboxes[2][256];
+static int active;            /* which sandbox /fuzz/ means */
 static int confined;          /* set while the loader runs */
 
 /*
@@ -58,7 +61,7 @@ confine(const char *path, int writing, char *buf, size_t len)
         return path;
     if (writing || strncmp(path, FAKE_ROOT, strlen(FAKE_ROOT)) != 0 ||
         strstr(path, "..") != NULL ||
-        (size_t)snprintf(buf, len, "%s/%s", sandbox,
+        (size_t)snprintf(buf, len, "%s/%s", sandboxes[active],
                          path + strlen(FAKE_ROOT)) >= len) {
         errno = writing ? EACCES : ENOENT;
         return NULL;
@@ -135,12 +138,12 @@ __wrap_fopen64(const char *path, const char *mode)
 }
 
 static void
-fixture(const char *name, const char *text, mode_t mode)
+fixture(const char *dir, const char *name, const char *text, mode_t mode)
 {
     char path[512];
     FILE *f;
 
-    snprintf(path, sizeof(path), "%s/%s", sandbox, name);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
     f = __real_fopen(path, "w");
     if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0 ||
         chmod(path, mode) != 0)
@@ -148,19 +151,49 @@ fixture(const char *name, const char *text, mode_t mode)
 }
 
 static void
-remove_sandbox(void)
+remove_sandbox(const char *dir)
 {
     static const char *const names[] = { "keytab", "password", "shared",
                                          "empty", "cert.pem" };
     char path[512];
 
+    if (dir[0] != '/')
+        return;                 /* never made */
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", sandbox, names[i]);
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
         unlink(path);
     }
-    snprintf(path, sizeof(path), "%s/dir", sandbox);
+    snprintf(path, sizeof(path), "%s/dir", dir);
     rmdir(path);
-    rmdir(sandbox);
+    rmdir(dir);
+}
+
+static void
+remove_sandboxes(void)
+{
+    remove_sandbox(sandboxes[0]);
+    remove_sandbox(sandboxes[1]);
+}
+
+/* A fixture directory in dir, whose password file holds secret. */
+static void
+make_sandbox(char *dir, size_t len, const char *secret)
+{
+    const char *tmp = getenv("TMPDIR");
+    char sub[512];
+
+    snprintf(dir, len, "%s/krb5exp-fuzz-conf.XXXXXX",
+             tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+    if (mkdtemp(dir) == NULL)
+        fuzz_fail("mkdtemp %s: %s", dir, strerror(errno));
+    fixture(dir, "keytab", "\x05\x02 not a real keytab", 0600);
+    fixture(dir, "password", secret, 0600);
+    fixture(dir, "shared", "readable by all\n", 0644);
+    fixture(dir, "empty", "", 0600);
+    fixture(dir, "cert.pem", "-----BEGIN CERTIFICATE-----\n", 0644);
+    snprintf(sub, sizeof(sub), "%s/dir", dir);
+    if (mkdir(sub, 0700) != 0)
+        fuzz_fail("mkdir %s: %s", sub, strerror(errno));
 }
 
 /* Load text; returns the loader's result, with the sandbox on. */
@@ -194,7 +227,7 @@ self_test(void)
                   errs.count ? errs.messages[0] : "?");
     conf_free(conf);
     conf = NULL;
-    snprintf(text, sizeof(text), outside, sandbox);
+    snprintf(text, sizeof(text), outside, sandboxes[0]);
     if (load(text, &conf, &errs) == 0 || errs.count == 0 ||
         strstr(errs.messages[0], "No such file") == NULL)
         fuzz_fail("self test: a path outside the sandbox was opened; are "
@@ -205,24 +238,11 @@ self_test(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *tmp = getenv("TMPDIR");
-    char dir[512];
-
     (void)argc;
     (void)argv;
-    snprintf(sandbox, sizeof(sandbox), "%s/krb5exp-fuzz-conf.XXXXXX",
-             tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
-    if (mkdtemp(sandbox) == NULL)
-        fuzz_fail("mkdtemp %s: %s", sandbox, strerror(errno));
-    atexit(remove_sandbox);
-    fixture("keytab", "\x05\x02 not a real keytab", 0600);
-    fixture("password", fixture_secrets[0], 0600);
-    fixture("shared", "readable by all\n", 0644);
-    fixture("empty", "", 0600);
-    fixture("cert.pem", "-----BEGIN CERTIFICATE-----\n", 0644);
-    snprintf(dir, sizeof(dir), "%s/dir", sandbox);
-    if (mkdir(dir, 0700) != 0)
-        fuzz_fail("mkdir %s: %s", dir, strerror(errno));
+    atexit(remove_sandboxes);
+    make_sandbox(sandboxes[0], sizeof(sandboxes[0]), fixture_secrets[0]);
+    make_sandbox(sandboxes[1], sizeof(sandboxes[1]), fixture_secrets[1]);
     self_test();
     return 0;
 }
@@ -274,8 +294,12 @@ static int
 load_with_secret(const char *text, int which, struct conf **conf,
                  struct conf_errors *errs)
 {
-    fixture("password", fixture_secrets[which], 0600);
-    return load(text, conf, errs);
+    int ret;
+
+    active = which;
+    ret = load(text, conf, errs);
+    active = 0;
+    return ret;
 }
 
 int
