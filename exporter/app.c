@@ -115,8 +115,9 @@ app_reload(struct app *app, char **report_out)
     app->reload_successful = 1;
     app->reload_success_timestamp = wall_now();
     pthread_mutex_unlock(&app->lock);
-    /* New config, new chance: end every lockout backoff. */
-    scheduler_reset_backoff(&app->sched);
+    /* New config, new chance: end every lockout backoff; and no krb5
+     * context made for the old config serves the new one. */
+    scheduler_config_reloaded(&app->sched);
     confref_put(old);
     log_info("reload: %s loaded with %zu realm%s", app->config_path,
              conf->n_realms, conf->n_realms == 1 ? "" : "s");

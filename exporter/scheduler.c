@@ -119,7 +119,7 @@ run_flight(void *arg)
         ret = realmprobe_timed_out(f->realm, &res);
     } else {
         struct realmprobe_opts opts = { &f->conf->conf->dns, f->deadline,
-                                        f->trace, &f->guard };
+                                        f->trace, &f->guard, &s->contexts };
         ret = realmprobe_run(f->realm, &opts, &res);
     }
     if (ret != 0)
@@ -291,12 +291,13 @@ scheduler_backoff_left(struct scheduler *s, const struct conf_realm *realm)
 }
 
 void
-scheduler_reset_backoff(struct scheduler *s)
+scheduler_config_reloaded(struct scheduler *s)
 {
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < s->n_states; i++)
         lockout_reset(&s->states[i]->lockout);
     pthread_mutex_unlock(&s->lock);
+    ctxcache_clear(&s->contexts);
 }
 
 size_t
@@ -313,6 +314,7 @@ scheduler_start(struct scheduler *s, size_t workers, struct counters *counters)
     memset(s, 0, sizeof(*s));
     s->counters = counters;
     pthread_mutex_init(&s->lock, NULL);
+    ctxcache_init(&s->contexts);
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&s->cond, &attr);
@@ -331,6 +333,7 @@ scheduler_stop(struct scheduler *s)
     free(s->states);
     s->states = NULL;
     s->n_states = 0;
+    ctxcache_destroy(&s->contexts);
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);
 }

@@ -10,8 +10,9 @@
  * not multiply the load on the KDCs.  Nothing is cached beyond the probe in
  * flight: a later scrape probes afresh.
  *
- * The scheduler also keeps each realm's lockout guard across scrapes, and
- * counts every probe's failures once.
+ * The scheduler also keeps each realm's lockout guard across scrapes,
+ * counts every probe's failures once, and keeps each realm's krb5 context
+ * for its next probe (see probes/ctxcache.h).
  */
 #ifndef KRB5EXP_SCHEDULER_H
 #define KRB5EXP_SCHEDULER_H
@@ -22,6 +23,7 @@
 #include "exporter/confref.h"
 #include "exporter/counters.h"
 #include "exporter/pool.h"
+#include "probes/ctxcache.h"
 #include "probes/lockout.h"
 #include "probes/result.h"
 #include "probes/trace.h"
@@ -45,6 +47,7 @@ struct scheduler {
                                          states; each stays put, since
                                          flights point at theirs */
     size_t n_states;
+    struct ctxcache contexts;         /* krb5 contexts kept between probes */
 };
 
 /* Start `workers` worker threads.  Returns 0 or an errno value. */
@@ -71,8 +74,11 @@ void scheduler_results_free(struct realm_result *results, size_t n);
 double scheduler_backoff_left(struct scheduler *s,
                               const struct conf_realm *realm);
 
-/* End every realm's backoff (on a config reload). */
-void scheduler_reset_backoff(struct scheduler *s);
+/*
+ * After a config reload: end every realm's backoff, and drop the kept krb5
+ * contexts, so that nothing made for the old config outlives it.
+ */
+void scheduler_config_reloaded(struct scheduler *s);
 
 /* Realm probes queued or running now. */
 size_t scheduler_in_flight(struct scheduler *s);

@@ -44,12 +44,21 @@ add_libdefault(struct krbprofile *p, const char *name, const char *value)
     return krbprofile_add(p, names, value);
 }
 
+static int
+by_value(const void *a, const void *b)
+{
+    const struct krbprofile_entry *x = a, *y = b;
+
+    return strcmp(x->value, y->value);
+}
+
 int
 krbprofile_build(struct krbprofile *p, const struct conf_realm *realm,
                  const struct kdc_set *set)
 {
     const char *kdc_names[] = { "realms", realm->realm, "kdc", NULL };
     char hostport[300];
+    size_t first_kdc;
     int ret;
 
     /* The exporter resolves names and talks to KDCs itself; libkrb5 must
@@ -71,7 +80,10 @@ krbprofile_build(struct krbprofile *p, const struct conf_realm *realm,
         ret = add_libdefault(p, "clockskew", skew);
     }
     /* libkrb5 wants the realm's KDCs listed before it calls the send hook,
-     * which then does the actual talking. */
+     * which then does the actual talking, in the order the probe chose.
+     * The list is kept sorted, so that the profile, and a context made from
+     * it, stays the same when DNS gives the same KDCs in another order. */
+    first_kdc = p->n_entries;
     for (size_t i = 0; ret == 0 && i < set->n; i++) {
         const struct kdc_spec *k = &set->items[i].spec;
         char **values = NULL;
@@ -88,7 +100,33 @@ krbprofile_build(struct krbprofile *p, const struct conf_realm *realm,
         }
         ret = krbprofile_add(p, kdc_names, hostport);
     }
+    if (ret == 0)
+        qsort(p->entries + first_kdc, p->n_entries - first_kdc,
+              sizeof(*p->entries), by_value);
     return ret;
+}
+
+static int
+same_string(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int
+krbprofile_equal(const struct krbprofile *a, const struct krbprofile *b)
+{
+    if (a->n_entries != b->n_entries)
+        return 0;
+    for (size_t i = 0; i < a->n_entries; i++) {
+        const struct krbprofile_entry *x = &a->entries[i], *y = &b->entries[i];
+        for (size_t j = 0; j < 3; j++) {
+            if (!same_string(x->names[j], y->names[j]))
+                return 0;
+        }
+        if (!same_string(x->value, y->value))
+            return 0;
+    }
+    return 1;
 }
 
 static int

@@ -48,6 +48,12 @@ int krbprofile_lookup(const struct krbprofile *p, const char *const *names,
                       char ***values_out);
 void krbprofile_free_values(char **values);
 
+/*
+ * Do a and b hold the same relations in the same order?  Then a context
+ * made from one behaves as one made from the other.  Pure.
+ */
+int krbprofile_equal(const struct krbprofile *a, const struct krbprofile *b);
+
 void krbprofile_free(struct krbprofile *p);
 
 /*

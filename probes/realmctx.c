@@ -153,40 +153,101 @@ plan_endpoints(struct realm_ctx *rc, const struct kdc_set *set)
     return 0;
 }
 
-krb5_error_code
-realmctx_open(const struct conf_realm *conf, const struct kdc_set *set,
-              double deadline, struct trace *trace, struct realm_ctx **out)
+/* A new context for realm, made from profile (which it takes over). */
+static krb5_error_code
+make_context(const char *realm, struct krbprofile *profile,
+             struct realm_ctx **out)
 {
     struct realm_ctx *rc;
-    profile_t profile = NULL;
+    profile_t prof = NULL;
     krb5_error_code ret;
 
     rc = calloc(1, sizeof(*rc));
     if (rc == NULL)
         return ENOMEM;
-    rc->conf = conf;
-    rc->deadline = deadline;
-    rc->trace = trace;
-    ret = krbprofile_build(&rc->profile, conf, set);
+    rc->profile = *profile;
+    memset(profile, 0, sizeof(*profile));
+    rc->realm = strdup(realm);
+    if (rc->realm == NULL) {
+        ret = ENOMEM;
+        goto fail;
+    }
+    ret = (krb5_error_code)krbprofile_open(&rc->profile, (void **)&prof);
     if (ret != 0)
         goto fail;
-    ret = (krb5_error_code)krbprofile_open(&rc->profile, (void **)&profile);
-    if (ret != 0)
-        goto fail;
-    ret = krb5_init_context_profile(profile, 0, &rc->ctx);
-    profile_release(profile);
+    ret = krb5_init_context_profile(prof, 0, &rc->ctx);
+    profile_release(prof);
     if (ret != 0)
         goto fail;
     krb5_set_kdc_send_hook(rc->ctx, send_hook, rc);
-    trace_attach_krb5(rc->ctx, trace);
-    ret = plan_endpoints(rc, set);
-    if (ret != 0)
-        goto fail;
     *out = rc;
     return 0;
 fail:
     realmctx_free(rc);
     return ret;
+}
+
+krb5_error_code
+realmctx_open(const struct conf_realm *conf, const struct kdc_set *set,
+              double deadline, struct trace *trace, struct ctxcache *cache,
+              struct realm_ctx **out)
+{
+    struct realm_ctx *rc = NULL;
+    struct krbprofile profile;
+    krb5_error_code ret;
+
+    memset(&profile, 0, sizeof(profile));
+    ret = krbprofile_build(&profile, conf, set);
+    if (ret != 0) {
+        krbprofile_free(&profile);
+        return ret;
+    }
+    if (cache != NULL)
+        rc = ctxcache_take(cache, conf->realm, &profile);
+    if (rc != NULL) {
+        krbprofile_free(&profile);
+        trace_add(trace, "krb5 context: the one kept from the realm's last "
+                  "probe (same KDCs and settings)");
+    } else {
+        ret = make_context(conf->realm, &profile, &rc);
+        krbprofile_free(&profile);   /* empty unless make_context failed */
+        if (ret != 0)
+            return ret;
+        trace_add(trace, "krb5 context: made new for this probe");
+    }
+    rc->conf = conf;
+    rc->deadline = deadline;
+    rc->trace = trace;
+    rc->resolve_why[0] = '\0';
+    trace_attach_krb5(rc->ctx, trace);
+    ret = plan_endpoints(rc, set);
+    if (ret != 0) {
+        realmctx_free(rc);
+        return ret;
+    }
+    *out = rc;
+    return 0;
+}
+
+void
+realmctx_close(struct realm_ctx *rc, struct ctxcache *cache)
+{
+    if (rc == NULL)
+        return;
+    /* Nothing of this probe may reach the next one: not its trace, its
+     * deadline, its KDC list or its last error message. */
+    trace_attach_krb5(rc->ctx, NULL);
+    krb5_clear_error_message(rc->ctx);
+    free(rc->eps);
+    rc->eps = NULL;
+    rc->n_eps = 0;
+    rc->conf = NULL;
+    rc->trace = NULL;
+    rc->deadline = 0;
+    if (cache != NULL)
+        ctxcache_give(cache, rc);
+    else
+        realmctx_free(rc);
 }
 
 void
@@ -197,6 +258,7 @@ realmctx_free(struct realm_ctx *rc)
     if (rc->ctx != NULL)
         krb5_free_context(rc->ctx);
     krbprofile_free(&rc->profile);
+    free(rc->realm);
     free(rc->eps);
     free(rc);
 }

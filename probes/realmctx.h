@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "conf/conf.h"
+#include "probes/ctxcache.h"
 #include "probes/discovery.h"
 #include "probes/kdcio.h"
 #include "probes/krbprofile.h"
@@ -17,8 +18,10 @@
 
 struct realm_ctx {
     krb5_context ctx;                 /* owned */
-    const struct conf_realm *conf;    /* borrowed; outlives the context */
+    char *realm;                      /* owned: the realm it was made for */
     struct krbprofile profile;        /* owned; backs ctx's profile */
+    /* What follows is set for one probe, by realmctx_open(). */
+    const struct conf_realm *conf;    /* borrowed; outlives the probe */
     struct kdcio_endpoint *eps;       /* owned array of n_eps; labels
                                          borrowed from the kdc_set */
     size_t n_eps;
@@ -28,15 +31,26 @@ struct realm_ctx {
 };
 
 /*
- * Make the context for conf, talking to the resolved targets of set in
- * their order (set is borrowed and must outlive the context).  Targets
- * that did not resolve are left out and explained when no KDC can be
- * contacted.  Returns 0 and sets *out (free with realmctx_free()), or a krb5
- * error code.
+ * The context for one probe of conf, talking to the resolved targets of set
+ * in their order (conf and set are borrowed until realmctx_close()).
+ * Targets that did not resolve are left out and explained when no KDC can
+ * be contacted.  With a cache (NULL: none), the context the realm's last
+ * probe gave back is taken when it was made from the same profile;
+ * otherwise a new one is made.  Returns 0 and sets *out, or a krb5 error
+ * code.
  */
 krb5_error_code realmctx_open(const struct conf_realm *conf,
                               const struct kdc_set *set, double deadline,
-                              struct trace *trace, struct realm_ctx **out);
+                              struct trace *trace, struct ctxcache *cache,
+                              struct realm_ctx **out);
+
+/*
+ * End the probe: give rc back to cache for the realm's next probe, or free
+ * it when cache is NULL.  rc may be NULL.
+ */
+void realmctx_close(struct realm_ctx *rc, struct ctxcache *cache);
+
+/* Free rc and its context at once.  rc may be NULL. */
 void realmctx_free(struct realm_ctx *rc);
 
 /* Text of a krb5 error from rc's context; caller frees with free(). */

@@ -117,7 +117,8 @@ realmprobe_run(const struct conf_realm *conf,
                                set.why, res);
         goto cleanup;
     }
-    ret = realmctx_open(conf, &set, opts->deadline, opts->trace, &rc);
+    ret = realmctx_open(conf, &set, opts->deadline, opts->trace,
+                        opts->contexts, &rc);
     if (ret != 0) {
         snprintf(why, sizeof(why), "cannot set up a krb5 context: %s",
                  krb5err_name(ERR_SPACE_KRB5, ret));
@@ -169,7 +170,7 @@ cleanup:
         krb5_cc_destroy(rc->ctx, cc);
     if (client != NULL)
         krb5_free_principal(rc->ctx, client);
-    realmctx_free(rc);
+    realmctx_close(rc, opts->contexts);
     discovery_free(&set);
     dns_client_free(dc);
     trace_add(opts->trace, "realm %s: done", conf->realm);

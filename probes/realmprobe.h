@@ -6,6 +6,7 @@
 #define KRB5EXP_REALMPROBE_H
 
 #include "conf/conf.h"
+#include "probes/ctxcache.h"
 #include "probes/lockout.h"
 #include "probes/result.h"
 #include "probes/trace.h"
@@ -23,6 +24,8 @@ struct realmprobe_opts {
     double deadline;                   /* monotonic */
     struct trace *trace;               /* NULL: no step log */
     const struct realmprobe_guard *guard;  /* NULL: no guard */
+    struct ctxcache *contexts;         /* borrowed; NULL: a new krb5
+                                          context for every run */
 };
 
 /*

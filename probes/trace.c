@@ -126,6 +126,5 @@ on_krb5_trace(krb5_context ctx, const krb5_trace_info *info,
 void
 trace_attach_krb5(void *ctx, struct trace *t)
 {
-    if (t != NULL)
-        krb5_set_trace_callback(ctx, on_krb5_trace, t);
+    krb5_set_trace_callback(ctx, t != NULL ? on_krb5_trace : NULL, t);
 }

@@ -69,9 +69,11 @@ profile_holds_the_realm(void **state)
     assert_int_equal(set.n, 3);
     assert_int_equal(krbprofile_build(&p, &r, &set), 0);
 
+    /* Sorted, so that the same KDCs in another order make the same
+     * profile. */
     assert_int_equal(krbprofile_lookup(&p, kdc_names, &values), 0);
-    assert_string_equal(values[0], "kdc1.example.com:88");
-    assert_string_equal(values[1], "[2001:db8::1]:750");
+    assert_string_equal(values[0], "[2001:db8::1]:750");
+    assert_string_equal(values[1], "kdc1.example.com:88");
     assert_null(values[2]);
     krbprofile_free_values(values);
 
@@ -86,6 +88,61 @@ profile_holds_the_realm(void **state)
 
     krbprofile_free(&p);
     discovery_free(&set);
+}
+
+/* A profile from the KDCs of set under r, into p. */
+static void
+build_profile(struct krbprofile *p, const struct conf_realm *r,
+              const char *const *hosts)
+{
+    struct kdc_set set;
+
+    memset(&set, 0, sizeof(set));
+    memset(p, 0, sizeof(*p));
+    for (size_t i = 0; hosts[i] != NULL; i++)
+        add_target(&set, hosts[i], 88, KDC_PROTO_UDP);
+    assert_int_equal(krbprofile_build(p, r, &set), 0);
+    discovery_free(&set);
+}
+
+/* Whether a kept krb5 context may serve the next probe of a realm. */
+static void
+profile_equality(void **state)
+{
+    static const struct {
+        const char *hosts_a[3];
+        const char *hosts_b[3];
+        double skew_b;
+        int equal;
+        const char *why;
+    } cases[] = {
+        { { "kdc1", "kdc2", NULL }, { "kdc1", "kdc2", NULL }, 120, 1,
+          "the same KDCs and settings" },
+        { { "kdc1", "kdc2", NULL }, { "kdc2", "kdc1", NULL }, 120, 1,
+          "the same KDCs in another order, as DNS may give them" },
+        { { "kdc1", "kdc2", NULL }, { "kdc1", "kdc3", NULL }, 120, 0,
+          "another KDC" },
+        { { "kdc1", "kdc2", NULL }, { "kdc1", NULL, NULL }, 120, 0,
+          "one KDC fewer" },
+        { { "kdc1", NULL, NULL }, { "kdc1", NULL, NULL }, 300, 0,
+          "another clockskew" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct conf_realm ra = realm_conf(), rb = realm_conf();
+        struct krbprofile a, b;
+
+        rb.clockskew = cases[i].skew_b;
+        build_profile(&a, &ra, cases[i].hosts_a);
+        build_profile(&b, &rb, cases[i].hosts_b);
+        if (krbprofile_equal(&a, &b) != cases[i].equal ||
+            krbprofile_equal(&b, &a) != cases[i].equal)
+            fail_msg("case %zu (%s): expected %s", i, cases[i].why,
+                     cases[i].equal ? "equal" : "different");
+        krbprofile_free(&a);
+        krbprofile_free(&b);
+    }
 }
 
 /* The profile really drives a krb5 context. */
@@ -363,6 +420,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(profile_holds_the_realm),
+        cmocka_unit_test(profile_equality),
         cmocka_unit_test(profile_makes_a_context),
         cmocka_unit_test(discovery_dedupes_and_filters),
         cmocka_unit_test(replies_by_tag),
