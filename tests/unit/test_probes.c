@@ -18,6 +18,7 @@
 #include "probes/kdcio.h"
 #include "probes/kdcreply.h"
 #include "probes/krbprofile.h"
+#include "probes/realmctx.h"
 #include "probes/result.h"
 #include "probes/service.h"
 #include "probes/trace.h"
@@ -143,6 +144,84 @@ profile_equality(void **state)
         krbprofile_free(&a);
         krbprofile_free(&b);
     }
+}
+
+/* A probe's context for r with the KDCs hosts, from cache. */
+static struct realm_ctx *
+open_ctx(const struct conf_realm *r, const char *const *hosts,
+         struct ctxcache *cache, struct kdc_set *set)
+{
+    struct realm_ctx *rc = NULL;
+
+    memset(set, 0, sizeof(*set));
+    for (size_t i = 0; hosts[i] != NULL; i++)
+        add_target(set, hosts[i], 88, KDC_PROTO_UDP);
+    assert_int_equal(realmctx_open(r, set, 0, NULL, cache, &rc), 0);
+    assert_non_null(rc);
+    assert_ptr_equal(rc->conf, r);
+    assert_string_equal(rc->realm, r->realm);
+    return rc;
+}
+
+/* A realm's next probe gets the context its last one gave back, and only
+ * while the KDCs and settings are the same. */
+static void
+contexts_are_kept_per_realm(void **state)
+{
+    static const char *const two[] = { "kdc1", "kdc2", NULL };
+    static const char *const two_swapped[] = { "kdc2", "kdc1", NULL };
+    static const char *const other[] = { "kdc3", NULL };
+    struct conf_realm r = realm_conf(), s = realm_conf();
+    struct ctxcache cache;
+    struct kdc_set set_a, set_b;
+    struct realm_ctx *a, *b;
+    krb5_context kept;
+
+    (void)state;
+    s.realm = (char *)(uintptr_t) "OTHER.EXAMPLE.COM";
+    ctxcache_init(&cache);
+
+    a = open_ctx(&r, two, &cache, &set_a);
+    kept = a->ctx;
+    realmctx_close(a, &cache);
+    discovery_free(&set_a);
+    assert_int_equal(cache.n_idle, 1);
+
+    /* The same KDCs, in another order: the same context, taken out. */
+    a = open_ctx(&r, two_swapped, &cache, &set_a);
+    assert_ptr_equal(a->ctx, kept);
+    assert_int_equal(cache.n_idle, 0);
+
+    /* While it is out, a second probe of the realm gets its own. */
+    b = open_ctx(&r, two, &cache, &set_b);
+    assert_ptr_not_equal(b->ctx, kept);
+    realmctx_close(a, &cache);
+    realmctx_close(b, &cache);
+    discovery_free(&set_a);
+    discovery_free(&set_b);
+    assert_int_equal(cache.n_idle, 1);   /* one per realm */
+
+    /* Another realm does not take it. */
+    a = open_ctx(&s, two, &cache, &set_a);
+    assert_int_equal(cache.n_idle, 1);
+    realmctx_close(a, &cache);
+    discovery_free(&set_a);
+    assert_int_equal(cache.n_idle, 2);
+
+    /* Other KDCs: a new context, and the stale one is gone. */
+    a = open_ctx(&r, other, &cache, &set_a);
+    assert_int_equal(cache.n_idle, 1);
+    realmctx_close(a, &cache);
+    discovery_free(&set_a);
+
+    /* A reload drops them all. */
+    ctxcache_clear(&cache);
+    assert_int_equal(cache.n_idle, 0);
+    a = open_ctx(&r, other, &cache, &set_a);
+    realmctx_close(a, NULL);            /* no cache: freed */
+    discovery_free(&set_a);
+    assert_int_equal(cache.n_idle, 0);
+    ctxcache_destroy(&cache);
 }
 
 /* The profile really drives a krb5 context. */
@@ -422,6 +501,7 @@ main(void)
         cmocka_unit_test(profile_holds_the_realm),
         cmocka_unit_test(profile_equality),
         cmocka_unit_test(profile_makes_a_context),
+        cmocka_unit_test(contexts_are_kept_per_realm),
         cmocka_unit_test(discovery_dedupes_and_filters),
         cmocka_unit_test(replies_by_tag),
         cmocka_unit_test(judge_krb_error),
