@@ -137,6 +137,53 @@ class ScrapeSemanticsTest(krbtest.TestCase):
         self.assertNotRegex(steps, r'\b[0-9A-Fa-f]{16,}\b')
         self.assertNotIn(PASSWORD, exp.stderr())
 
+    def debug_probe(self, exp, client):
+        status, _, body = exp.get('/probe?realm=%s&debug=true' % REALM)
+        self.assertEqual(status, 200, body)
+        self.assertIn('krb5_probe_success{realm="%s",probe="tgt",'
+                      'target="%s"} 1' % (REALM, client), body)
+        self.assertIn('service: issued %s@%s' % (SERVICE, REALM), body)
+        return body
+
+    def test_context_kept_between_probes(self):
+        made, kept = 'krb5 context: made new', 'krb5 context: the one kept'
+        client = 'rotmon@' + REALM
+        self.kdc.addprinc('rotmon', requires_preauth=True)
+        keytab = self.kdc.ktadd(client)
+        def config(kdcs, clockskew=''):
+            return krbtest.config_text([
+                krbtest.realm_config(REALM, kdcs, client, keytab=keytab,
+                                     services=(SERVICE,), extra=clockskew)])
+        exp = self.start_exporter(config(self.kdcs))
+        self.assertIn(made, self.debug_probe(exp, client))
+        # The next probe, traced or not, takes the context the last left.
+        samples, _ = exp.scrape()
+        self.assertProbeSucceeds(samples, REALM, 'tgt', client)
+        body = self.debug_probe(exp, client)
+        self.assertIn(kept, body)
+        self.assertNotIn(made, body)
+        # Another KDC list, after a reload: a new context that uses it.
+        closed = krbtest.closed_port()
+        krbtest.write_private(exp.config_path, config(
+            ['127.0.0.1:%d' % closed] + self.kdcs))
+        status, _, reply = exp.request('POST', '/-/reload')
+        self.assertEqual(status, 200, reply)
+        body = self.debug_probe(exp, client)
+        self.assertIn(made, body)
+        self.assertIn('udp/127.0.0.1:%d' % closed, body)
+        self.assertIn(kept, self.debug_probe(exp, client))
+        # Another clockskew is another profile, so another context.
+        krbtest.write_private(exp.config_path, config(
+            self.kdcs, clockskew='clockskew = 200;'))
+        status, _, reply = exp.request('POST', '/-/reload')
+        self.assertEqual(status, 200, reply)
+        self.assertIn(made, self.debug_probe(exp, client))
+        # New client keys reach the kept context at once: the keytab is
+        # read per probe, not kept with the context.
+        self.kdc.cpw('rotmon')
+        self.kdc.ktadd(client, keytab=keytab)
+        self.assertIn(kept, self.debug_probe(exp, client))
+
     # --- lockout guard ---------------------------------------------------
 
     def test_lockout_guard(self):
