@@ -53,7 +53,9 @@ REQUIRED_IN_PANELS = (
     'krb5_probe_success{probe="kdc"', 'krb5_probe_duration_seconds{probe="kdc"',
     'krb5_probe_errors_total', 'krb5_probe_error{', 'krb5_service_principal_info',
     'krb5_service_ticket_kvno', 'krb5_kdc_clock_skew_seconds',
-    'krb5_password_expiry_timestamp_seconds', 'realm_probe:krb5_probe_success')
+    'krb5_password_expiry_timestamp_seconds', 'realm_probe:krb5_probe_success',
+    'krb5_keytab_kvno', 'krb5_probe_success{probe="verify"',
+    'krb5_ticket_enctype_info', 'krb5_ticket_weak_enctype')
 
 
 class DashboardFileTest(unittest.TestCase):
@@ -139,10 +141,13 @@ class PrometheusEndToEndTest(krbtest.TestCase):
         # An expiry date, so that the countdown panel has a value.
         kdc.modprinc('krbmon', '-pwexpire', '"%s"' % EXPIRY_TEXT)
         kdc.addprinc(SERVICE)
+        # The service's keytab, so that the key panels have values.
+        service_keytab = kdc.ktadd(SERVICE)
         kdc.start()
         config = krbtest.config_text([krbtest.realm_config(
             REALM, ['127.0.0.1:%d' % kdc.port], CLIENT, keytab=keytab,
-            services=(SERVICE,), timeout=2.0)])
+            services=(SERVICE,), timeout=2.0,
+            extra='service_keytab = "%s";' % service_keytab)])
         self.exp = self.start_exporter(config)
         self.workdir = promtest.make_workdir(self, 'promtest-')
 
