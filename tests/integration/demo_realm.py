@@ -26,12 +26,7 @@ SERVICES = ('HTTP/www.demo.test', 'host/files.demo.test')
 
 def build_realms():
     kdc = krbtest.KDC((HEALTHY, LOCKED))
-    keytabs = {}
-    for realm in kdc.realms:
-        kdc.addprinc('krbmon@' + realm)
-        keytabs[realm] = kdc.ktadd('krbmon@' + realm)
-        for service in SERVICES:
-            kdc.addprinc('%s@%s' % (service, realm))
+    keytabs = kdc.add_monitoring(SERVICES)
     kdc.modprinc('krbmon@' + LOCKED, '-allow_tix')
     kdc.start()
     return kdc, keytabs

@@ -278,6 +278,19 @@ class KDC:
         self.kadmin(' '.join(args), realm=realm)
         return name
 
+    def add_monitoring(self, services=('HTTP/www.example.com',)):
+        """
+        In every realm: the monitoring client krbmon (random key, in a
+        keytab) and the given services.  Returns {realm: keytab path}.
+        """
+        keytabs = {}
+        for realm in self.realms:
+            self.addprinc('krbmon@' + realm)
+            keytabs[realm] = self.ktadd('krbmon@' + realm)
+            for service in services:
+                self.addprinc('%s@%s' % (service, realm))
+        return keytabs
+
     def modprinc(self, principal, *options, realm=None):
         """Change attributes, e.g. modprinc(p, '-allow_tix')."""
         realm = self._realm_of(principal, realm)

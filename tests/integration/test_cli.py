@@ -18,11 +18,7 @@ class CliTest(krbtest.TestCase):
     def setUpClass(cls):
         cls.kdc = kdc = krbtest.KDC((REALM, LOCKED))
         cls.addClassCleanup(kdc.cleanup)
-        cls.keytabs = {}
-        for realm in kdc.realms:
-            kdc.addprinc('krbmon@' + realm)
-            cls.keytabs[realm] = kdc.ktadd('krbmon@' + realm)
-            kdc.addprinc('HTTP/www.example.com@' + realm)
+        cls.keytabs = kdc.add_monitoring()
         kdc.modprinc('krbmon@' + LOCKED, '-allow_tix')
         kdc.start()
         cls.kdcs = ['127.0.0.1:%d' % kdc.port]

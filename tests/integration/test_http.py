@@ -19,11 +19,7 @@ class HttpTest(krbtest.TestCase):
     def setUpClass(cls):
         cls.kdc = kdc = krbtest.KDC((REALM, BAD))
         cls.addClassCleanup(kdc.cleanup)
-        keytabs = {}
-        for realm in kdc.realms:
-            kdc.addprinc('krbmon@' + realm)
-            keytabs[realm] = kdc.ktadd('krbmon@' + realm)
-            kdc.addprinc('HTTP/www.example.com@' + realm)
+        keytabs = kdc.add_monitoring()
         kdc.modprinc('krbmon@' + BAD, '-allow_tix')
         kdc.start()
         kdcs = ['127.0.0.1:%d' % kdc.port]

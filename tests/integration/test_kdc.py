@@ -74,11 +74,7 @@ class KdcTest(krbtest.TestCase):
             raise krbtest.FixtureError('faketime not found; is it installed?')
         cls.kdc = kdc = krbtest.KDC((REALM, GARBAGE))
         cls.addClassCleanup(kdc.cleanup)
-        cls.keytabs = {}
-        for realm in kdc.realms:
-            kdc.addprinc('krbmon@' + realm)
-            cls.keytabs[realm] = kdc.ktadd('krbmon@' + realm)
-            kdc.addprinc('HTTP/www.example.com@' + realm)
+        cls.keytabs = kdc.add_monitoring()
         kdc.start()
 
     def realm(self, realm, kdcs, keytab=None, transport='udp', timeout=5.0,

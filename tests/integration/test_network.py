@@ -25,11 +25,7 @@ class NetworkTest(krbtest.TestCase):
         # keytabs are real; only the address the exporter is given is wrong.
         cls.kdc = kdc = krbtest.KDC((GOOD, SILENT, CLOSED))
         cls.addClassCleanup(kdc.cleanup)
-        cls.keytabs = {}
-        for realm in kdc.realms:
-            kdc.addprinc('krbmon@' + realm)
-            cls.keytabs[realm] = kdc.ktadd('krbmon@' + realm)
-            kdc.addprinc('HTTP/www.example.com@' + realm)
+        cls.keytabs = kdc.add_monitoring()
         kdc.start()
 
     def realm(self, name, port, transport='udp', timeout=5.0):
