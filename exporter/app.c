@@ -10,20 +10,11 @@
 #include <time.h>
 
 #include "exporter/debugpage.h"
-#include "exporter/log.h"
-#include "probes/deadline.h"
+#include "base/log.h"
+#include "base/clocks.h"
 #include "probes/krb5err.h"
 #include "probes/trace.h"
 #include "version.h"
-
-static double
-wall_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int
 app_init(struct app *app, const char *config_path, struct conf *conf)
@@ -48,7 +39,7 @@ app_init(struct app *app, const char *config_path, struct conf *conf)
     pthread_mutex_init(&app->lock, NULL);
     app->config_path = config_path;
     app->reload_successful = 1;
-    app->reload_success_timestamp = wall_now();
+    app->reload_success_timestamp = clocks_wall();
     app->build.version = KRB5EXP_VERSION;
     app->build.krb5_version = KRB5EXP_KRB5_VERSION;
     app->build.cares_version = ares_version(NULL);
@@ -113,7 +104,7 @@ app_reload(struct app *app, char **report_out)
     old = app->conf;
     app->conf = fresh;
     app->reload_successful = 1;
-    app->reload_success_timestamp = wall_now();
+    app->reload_success_timestamp = clocks_wall();
     pthread_mutex_unlock(&app->lock);
     /* New config, new chance: end every lockout backoff; and no krb5
      * context made for the old config serves the new one. */
@@ -202,7 +193,7 @@ render(struct app *app, struct confref *conf, const size_t *idx,
         pthread_mutex_unlock(&app->lock);
         self.build = &app->build;
         self.probes_in_flight = scheduler_in_flight(&app->sched);
-        self.scrape_duration = deadline_now() - started;
+        self.scrape_duration = clocks_now() - started;
         snap.self = &self;
     }
     expo_write(out, &snap);
@@ -218,7 +209,7 @@ app_scrape(struct app *app, double budget_seconds, char **text_out,
     struct confref *conf = app_conf(app);
     size_t n = conf->conf->n_realms, *idx;
     struct realm_result *results = NULL;
-    double started = deadline_now();
+    double started = clocks_now();
     struct sbuf out;
     int ret;
 
@@ -286,7 +277,7 @@ app_probe(void *arg, const struct probe_query *query, double budget_seconds,
     struct app *app = arg;
     struct confref *conf = app_conf(app);
     struct realm_result *results = NULL;
-    double started = deadline_now(), wall_start = wall_now();
+    double started = clocks_now(), wall_start = clocks_wall();
     struct trace trace;
     struct sbuf metrics, page;
     long i = realm_index(conf->conf, query->realm);

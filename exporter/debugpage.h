@@ -7,7 +7,7 @@
 #ifndef KRB5EXP_DEBUGPAGE_H
 #define KRB5EXP_DEBUGPAGE_H
 
-#include "exporter/sbuf.h"
+#include "base/sbuf.h"
 #include "probes/result.h"
 
 /*

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "exporter/counters.h"
-#include "exporter/sbuf.h"
+#include "base/sbuf.h"
 #include "probes/result.h"
 
 struct expo_build_info {

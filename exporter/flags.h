@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "exporter/log.h"
+#include "base/log.h"
 
 /* Default listen port: 9100-9999 of the Prometheus default-port list is
  * taken; 10088 lies outside it and ends in the Kerberos port. */

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "exporter/flags.h"
-#include "exporter/log.h"
+#include "base/log.h"
 #include "exporter/webauth.h"
 
 struct http_server {

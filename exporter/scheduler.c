@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "exporter/log.h"
-#include "probes/deadline.h"
+#include "base/log.h"
+#include "base/clocks.h"
 #include "probes/realmprobe.h"
 
 /* One realm probe, shared by every scrape that waits for it. */
@@ -96,7 +96,7 @@ account_locked(struct scheduler *s, struct flight *f)
     if (f->state == NULL || tgt == NULL || tgt->skipped || f->guard.active)
         return;
     lockout_after_tgt(&f->state->lockout, &policy, tgt->success, tgt->error,
-                      tgt->message, &f->stamp, deadline_now());
+                      tgt->message, &f->stamp, clocks_now());
     if (f->state->lockout.until > 0 && !tgt->success)
         log_warn("realm=%s probe=tgt: credential failure %s; not presenting "
                  "the credentials again for %.0f s (lockout guard)",
@@ -114,7 +114,7 @@ run_flight(void *arg)
     int ret;
 
     memset(&res, 0, sizeof(res));
-    if (deadline_left(f->deadline) <= 0) {
+    if (clocks_left(f->deadline) <= 0) {
         /* It waited in the queue past its deadline: do not start now. */
         ret = realmprobe_timed_out(f->realm, &res);
     } else {
@@ -156,7 +156,7 @@ launch_locked(struct scheduler *s, struct confref *conf,
     f->refs = 2;              /* the scrape's and the worker's */
     lockout_stamp(cred_path(realm), &f->stamp);
     if (st != NULL &&
-        lockout_active(&st->lockout, &f->stamp, deadline_now(), &left)) {
+        lockout_active(&st->lockout, &f->stamp, clocks_now(), &left)) {
         f->guard.active = 1;
         f->guard.left = left;
         f->guard.error = st->lockout.error;
@@ -174,18 +174,6 @@ launch_locked(struct scheduler *s, struct confref *conf,
     return f;
 }
 
-static struct timespec
-to_timespec(double t)
-{
-    struct timespec ts;
-
-    ts.tv_sec = (time_t)t;
-    ts.tv_nsec = (long)((t - floor(t)) * 1e9);
-    if (ts.tv_nsec >= 1000000000L)
-        ts.tv_nsec = 999999999L;
-    return ts;
-}
-
 int
 scheduler_scrape(struct scheduler *s, struct confref *conf, const size_t *idx,
                  size_t n, double budget_seconds, struct trace *trace,
@@ -193,7 +181,7 @@ scheduler_scrape(struct scheduler *s, struct confref *conf, const size_t *idx,
 {
     struct flight **flights;
     struct realm_result *results;
-    double now = deadline_now(), wait_until = now;
+    double now = clocks_now(), wait_until = now;
     int ret = 0;
 
     flights = calloc(n ? n : 1, sizeof(*flights));
@@ -227,7 +215,7 @@ scheduler_scrape(struct scheduler *s, struct confref *conf, const size_t *idx,
      * grace: the answer must reach Prometheus before its own timeout. */
     wait_until += SCHEDULER_GRACE_SECONDS;
     for (;;) {
-        struct timespec ts = to_timespec(wait_until);
+        struct timespec ts = clocks_timespec(wait_until);
         int pending = 0;
         for (size_t i = 0; i < n; i++)
             pending |= flights[i] != NULL && !flights[i]->done;
@@ -280,7 +268,7 @@ scheduler_backoff_left(struct scheduler *s, const struct conf_realm *realm)
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < s->n_states; i++) {
         if (strcmp(s->states[i]->realm, realm->realm) == 0) {
-            if (!lockout_active(&s->states[i]->lockout, &stamp, deadline_now(),
+            if (!lockout_active(&s->states[i]->lockout, &stamp, clocks_now(),
                                 &left))
                 left = 0;
             break;

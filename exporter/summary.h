@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "exporter/sbuf.h"
+#include "base/sbuf.h"
 #include "probes/result.h"
 
 /*

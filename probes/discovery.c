@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probes/deadline.h"
+#include "base/clocks.h"
 
 static int
 transport_allows(enum conf_transport t, enum kdc_proto p)
@@ -204,7 +204,7 @@ discovery_run(const struct conf_realm *conf, struct dns_client *dc,
               struct realm_result *res)
 {
     struct probe_error status = { ERR_SPACE_ARES, ARES_ENOTFOUND };
-    double start = deadline_now();
+    double start = clocks_now();
     char *target, *message = NULL;
     int ret;
 
@@ -260,7 +260,7 @@ discovery_run(const struct conf_realm *conf, struct dns_client *dc,
         }
     }
     return result_add_probe(res, PROBE_DISCOVERY, target,
-                            set->n_resolved > 0, deadline_now() - start,
+                            set->n_resolved > 0, clocks_now() - start,
                             set->n_resolved > 0
                                 ? (struct probe_error){ ERR_SPACE_ARES, 0 }
                                 : set->error,

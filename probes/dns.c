@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probes/deadline.h"
+#include "base/clocks.h"
 
 /* c-ares's own per-try timeout, so that a lost datagram is retried within
  * the deadline; the deadline itself bounds the whole lookup. */
@@ -121,7 +121,7 @@ run(struct dns_client *dc, const int *done)
         nfds_t nfds = 0;
         int bits, ms, left_ms;
 
-        left_ms = deadline_poll_ms(dc->deadline);
+        left_ms = clocks_poll_ms(dc->deadline);
         if (left_ms == 0) {
             ares_cancel(channel);
             return ARES_ETIMEOUT;

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probes/deadline.h"
+#include "base/clocks.h"
 #include "probes/kdcreply.h"
 
 enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_SENDING, CONN_READING,
@@ -66,7 +66,7 @@ realm_check(const struct conn *c, const unsigned char *buf, size_t len)
 static void
 conn_fail(struct conn *c, int err)
 {
-    c->ended = deadline_now();
+    c->ended = clocks_now();
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
@@ -81,7 +81,7 @@ conn_start(struct conn *c, const unsigned char *msg, size_t msg_len)
     const struct kdcio_endpoint *ep = c->ep;
     int type = ep->proto == KDCIO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 
-    c->started = deadline_now();
+    c->started = clocks_now();
     c->fd = socket(ep->addr.addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
                    0);
     if (c->fd < 0) {
@@ -253,10 +253,8 @@ conn_step(struct conn *c, short revents)
     int done = c->ep->proto == KDCIO_UDP ? udp_read(c) : tcp_step(c, revents);
 
     if (done) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        c->wall_received = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-        c->ended = deadline_now();
+        c->wall_received = clocks_wall();
+        c->ended = clocks_now();
         c->replied = 1;
         close(c->fd);
         c->fd = -1;
@@ -317,7 +315,7 @@ kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
     struct conn *conns;
     struct pollfd *pfds;
     size_t *pidx, started = 0, winner = n_eps;
-    double next_start = deadline_now();
+    double next_start = clocks_now();
     int ret = -1;
 
     conns = calloc(n_eps ? n_eps : 1, sizeof(*conns));
@@ -334,7 +332,7 @@ kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
         conns[i].realm = realm;
     }
     for (;;) {
-        double now = deadline_now();
+        double now = clocks_now();
         size_t live = 0;
         nfds_t nfds = 0;
         int timeout_ms;
@@ -352,9 +350,9 @@ kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
         if (live == 0)
             break;            /* every endpoint failed */
         nfds = poll_set(conns, started, pfds, pidx);
-        timeout_ms = deadline_poll_ms(deadline);
+        timeout_ms = clocks_poll_ms(deadline);
         if (started < n_eps) {
-            int to_next = deadline_poll_ms(next_start);
+            int to_next = clocks_poll_ms(next_start);
             if (to_next < timeout_ms)
                 timeout_ms = to_next;
         }
@@ -433,7 +431,7 @@ kdcio_probe_all(const struct kdcio_endpoint *eps, size_t n_eps,
     }
     for (;;) {
         nfds_t nfds = poll_set(conns, n_eps, pfds, pidx);
-        int ms = deadline_poll_ms(deadline);
+        int ms = clocks_poll_ms(deadline);
 
         if (nfds == 0 || ms == 0)
             break;
@@ -462,7 +460,7 @@ kdcio_probe_all(const struct kdcio_endpoint *eps, size_t n_eps,
             r->seconds = c->ended - c->started;
         } else {
             r->err = ETIMEDOUT;
-            r->seconds = deadline_now() - c->started;
+            r->seconds = clocks_now() - c->started;
         }
     }
 cleanup:

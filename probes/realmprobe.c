@@ -9,7 +9,7 @@
 #include "probes/discovery.h"
 #include "probes/dns.h"
 #include "probes/kdc.h"
-#include "probes/deadline.h"
+#include "base/clocks.h"
 #include "probes/realmctx.h"
 #include "probes/service.h"
 #include "probes/tgt.h"
@@ -99,7 +99,7 @@ realmprobe_run(const struct conf_realm *conf,
     if (res->realm == NULL)
         return ENOMEM;
     trace_add(opts->trace, "realm %s: probing with %.3f s left", conf->realm,
-              deadline_left(opts->deadline));
+              clocks_left(opts->deadline));
     if (dns_client_open(opts->dns, opts->deadline, &dc, &err) != 0) {
         snprintf(why, sizeof(why), "cannot set up the DNS resolver: %s",
                  krb5err_name(err.space, err.code));

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probes/deadline.h"
+#include "base/clocks.h"
 #include "probes/enctypes.h"
 #include "probes/verify.h"
 
@@ -222,7 +222,7 @@ service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
         return status;
 
     for (size_t i = 0; i < conf->n_services; i++) {
-        double start = deadline_now();
+        double start = clocks_now();
         char *principal = NULL, *message = NULL, *target, *asked = NULL;
         struct probe_error canon_err;
         char why[512];
@@ -241,7 +241,7 @@ service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
                 return ENOMEM;
             }
             if (result_add_probe(res, PROBE_SERVICE, t, 0,
-                                 deadline_now() - start, canon_err, m) != 0 ||
+                                 clocks_now() - start, canon_err, m) != 0 ||
                 result_add_service(res, strdup(conf->services[i]), NULL,
                                    -1) != 0)
                 return ENOMEM;
@@ -275,7 +275,7 @@ service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
             return ENOMEM;
         }
         if (result_add_probe(res, PROBE_SERVICE, target, ret == 0,
-                             deadline_now() - start, krb5err_from_krb5(ret),
+                             clocks_now() - start, krb5err_from_krb5(ret),
                              message) != 0) {
             free(principal);
             krb5_free_creds(rc->ctx, creds);

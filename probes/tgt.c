@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probes/deadline.h"
+#include "base/clocks.h"
 #include "probes/service.h"
 
 int
@@ -120,7 +120,7 @@ tgt_probe(struct realm_ctx *rc, struct realm_result *res,
     krb5_creds creds;
     struct expiry expiry = { 0, 0, 0, 0 };
     char *target = NULL, *message = NULL;
-    double start = deadline_now();
+    double start = clocks_now();
     krb5_error_code ret;
 
     memset(&creds, 0, sizeof(creds));
@@ -157,7 +157,7 @@ tgt_probe(struct realm_ctx *rc, struct realm_result *res,
                   message ? message : "");
     if (result_add_probe(res, PROBE_TGT,
                          strdup(target ? target : rc->conf->client_principal),
-                         ret == 0, deadline_now() - start,
+                         ret == 0, clocks_now() - start,
                          krb5err_from_krb5(ret), message) != 0 ||
         res->probes[res->n_probes - 1].target == NULL) {
         ret = ret ? ret : ENOMEM;

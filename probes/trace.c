@@ -7,14 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "probes/deadline.h"
+#include "base/clocks.h"
 
 void
 trace_init(struct trace *t)
 {
     pthread_mutex_init(&t->lock, NULL);
     sbuf_init(&t->text);
-    t->start = deadline_now();
+    t->start = clocks_now();
 }
 
 void
@@ -36,7 +36,7 @@ trace_add(struct trace *t, const char *fmt, ...)
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     pthread_mutex_lock(&t->lock);
-    sbuf_addf(&t->text, "  +%.3fs  %s\n", deadline_now() - t->start, line);
+    sbuf_addf(&t->text, "  +%.3fs  %s\n", clocks_now() - t->start, line);
     pthread_mutex_unlock(&t->lock);
 }
 

@@ -12,7 +12,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
-#include "exporter/sbuf.h"
+#include "base/sbuf.h"
 
 struct trace {
     pthread_mutex_t lock;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probes/deadline.h"
+#include "base/clocks.h"
 #include "probes/ktcache.h"
 
 const char *
@@ -65,7 +65,7 @@ int
 verify_ticket(struct realm_ctx *rc, const char *path, krb5_creds *creds,
               struct realm_result *res)
 {
-    double start = deadline_now();
+    double start = clocks_now();
     char *target = NULL, *message = NULL, *why = NULL;
     krb5_error_code ret;
 
@@ -94,7 +94,7 @@ verify_ticket(struct realm_ctx *rc, const char *path, krb5_creds *creds,
             return ENOMEM;
         }
         return result_add_probe(res, PROBE_VERIFY, t, ret == 0,
-                                deadline_now() - start,
+                                clocks_now() - start,
                                 krb5err_from_krb5(ret), message);
     }
 }

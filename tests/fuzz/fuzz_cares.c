@@ -26,7 +26,7 @@
 
 #include "conf/conf.h"
 #include "fuzzutil.h"
-#include "probes/deadline.h"
+#include "base/clocks.h"
 #include "probes/dns.h"
 #include "probes/dnsparse.h"
 
@@ -267,7 +267,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     answer = data + 1;
     answer_len = size - 1;
-    if (dns_client_open(&dns, deadline_now() + 2.0, &dc, &err) != 0)
+    if (dns_client_open(&dns, clocks_now() + 2.0, &dc, &err) != 0)
         fuzz_fail("dns_client_open: %ld", err.code);
     if (dns_client_channel(dc, &err) != 0)
         fuzz_fail("dns_client_channel: %ld", err.code);

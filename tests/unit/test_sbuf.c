@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "exporter/sbuf.h"
+#include "base/sbuf.h"
 
 static void
 appends_accumulate(void **state)

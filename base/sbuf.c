@@ -1,5 +1,5 @@
 /* sbuf: growable text buffer with a sticky error; see sbuf.h. */
-#include "exporter/sbuf.h"
+#include "base/sbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,11 +1,13 @@
 /* log: leveled logging to stderr; see log.h. */
-#include "exporter/log.h"
+#include "base/log.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "base/clocks.h"
 
 static _Atomic int current_level = LOG_LEVEL_INFO;
 
@@ -50,7 +52,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 
     if (!log_enabled(level))
         return;
-    clock_gettime(CLOCK_REALTIME, &now);
+    now = clocks_wall_timespec();
     gmtime_r(&now.tv_sec, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
     va_start(ap, fmt);
