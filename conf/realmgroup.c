@@ -1,0 +1,434 @@
+/* realmgroup: one entry of the `realms` list of the config; see
+ * realmgroup.h. */
+#include "conf/realmgroup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/endpoint.h"
+
+#define DEFAULT_TIMEOUT 5.0
+#define MAX_TIMEOUT 300.0
+#define DEFAULT_CLOCKSKEW 300.0
+#define MAX_CLOCKSKEW 86400.0
+#define DEFAULT_BACKOFF 300.0
+#define DEFAULT_BACKOFF_MAX 3600.0
+#define MAX_BACKOFF (7 * 86400.0)
+
+static const char *const transport_names[] = {
+    [TRANSPORT_UDP] = "udp", [TRANSPORT_TCP] = "tcp",
+    [TRANSPORT_BOTH] = "both",
+};
+static const char *const canon_names[] = {
+    [CANON_NONE] = "none", [CANON_FORWARD] = "forward",
+    [CANON_REVERSE] = "reverse",
+};
+
+/* ---- client = { ... }: each apply() gets the struct conf_realm. ---- */
+
+static void apply_principal(struct walk_ctx *c, const config_setting_t *s,
+                            const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (v[0] == '\0')
+        walk_report(c, s, where, "\"principal\" is empty: expected the "
+               "monitoring principal, e.g. \"krbmon@EXAMPLE.COM\"");
+    else if (walk_find_space(v) != NULL)
+        walk_report(c, s, where, "principal \"%s\" contains whitespace or a "
+               "control character", v);
+    else
+        r->client_principal = walk_copy(c, s, v);
+}
+
+static void apply_keytab(struct walk_ctx *c, const config_setting_t *s,
+                         const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (walk_secret_file(c, s, where, "keytab", v) == 0)
+        r->keytab = walk_copy(c, s, v);
+}
+
+static void apply_password_file(struct walk_ctx *c, const config_setting_t *s,
+                                const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (walk_secret_file(c, s, where, "password_file", v) == 0)
+        r->password_file = walk_copy(c, s, v);
+}
+
+static const struct walk_key client_keys[] = {
+    { "principal", T_STRING, "a string such as \"krbmon@EXAMPLE.COM\"",
+      "missing \"principal\": the monitoring principal, e.g. "
+      "principal = \"krbmon@EXAMPLE.COM\";", apply_principal },
+    { "keytab", T_STRING, "a string: the path of a keytab file", NULL,
+      apply_keytab },
+    { "password_file", T_STRING, "a string: the path of a file whose first "
+      "line is the password", NULL, apply_password_file },
+};
+
+/* ---- one realm group: each apply() gets the struct conf_realm. ---- */
+
+static void apply_realm_name(struct walk_ctx *c, const config_setting_t *s,
+                             const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+    const char *bad = walk_find_space(v);
+
+    if (bad == NULL)
+        bad = strpbrk(v, "@/");
+    if (v[0] == '\0')
+        walk_report(c, s, where, "\"realm\" is empty: expected the realm name, "
+               "e.g. \"EXAMPLE.COM\"");
+    else if (bad != NULL && (*bad == '@' || *bad == '/'))
+        walk_report(c, s, where, "realm name \"%s\" contains '%c': expected only "
+               "the realm, e.g. \"EXAMPLE.COM\"", v, *bad);
+    else if (bad != NULL)
+        walk_report(c, s, where, "realm name \"%s\" contains whitespace or a "
+               "control character", v);
+    else
+        r->realm = walk_copy(c, s, v);
+}
+
+static void apply_kdcs(struct walk_ctx *c, const config_setting_t *s,
+                       const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    unsigned n = (unsigned)config_setting_length(s);
+
+    if (n == 0) {
+        walk_report(c, s, where, "\"kdcs\" is empty: list at least one KDC, e.g. "
+               "kdcs = ( \"kdc1.example.com\" ); or leave \"kdcs\" out to "
+               "find the KDCs through DNS");
+        return;
+    }
+    r->kdcs = calloc(n, sizeof(*r->kdcs));
+    if (r->kdcs == NULL) {
+        walk_report(c, s, where, "out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, i);
+        struct conf_kdc kdc;
+        char reason[256];
+        size_t j;
+
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            walk_report(c, e, where, "\"kdcs\" entries must be strings such as "
+                   "\"kdc1.example.com:88\", not %s",
+                   walk_type_name(config_setting_type(e)));
+            continue;
+        }
+        if (endpoint_parse_kdc(config_setting_get_string(e), &kdc, reason,
+                      sizeof(reason)) != 0) {
+            walk_report(c, e, where, "kdc \"%s\": %s",
+                   config_setting_get_string(e), reason);
+            continue;
+        }
+        for (j = 0; j < r->n_kdcs; j++)
+            if (strcasecmp(r->kdcs[j].host, kdc.host) == 0
+                && r->kdcs[j].port == kdc.port)
+                break;
+        if (j < r->n_kdcs) {
+            walk_report(c, e, where, "kdc \"%s\" is listed twice",
+                   config_setting_get_string(e));
+            free(kdc.host);
+            continue;
+        }
+        r->kdcs[r->n_kdcs++] = kdc;
+    }
+}
+
+static void apply_transport(struct walk_ctx *c, const config_setting_t *s,
+                            const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+    int i = walk_name_index(transport_names, WALK_N_OF(transport_names), v);
+    char known[64];
+
+    if (i >= 0) {
+        r->transport = (enum conf_transport)i;
+        return;
+    }
+    walk_join_names(known, sizeof(known), transport_names, WALK_N_OF(transport_names));
+    walk_report(c, s, where, "transport \"%s\" is not one of: %s", v, known);
+}
+
+static void apply_canonicalize(struct walk_ctx *c, const config_setting_t *s,
+                               const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+    int i = walk_name_index(canon_names, WALK_N_OF(canon_names), v);
+    char known[64];
+
+    if (i >= 0) {
+        r->canonicalize = (enum conf_canon)i;
+        return;
+    }
+    walk_join_names(known, sizeof(known), canon_names, WALK_N_OF(canon_names));
+    walk_report(c, s, where, "canonicalize \"%s\" is not one of: %s", v, known);
+}
+
+static void apply_clockskew(struct walk_ctx *c, const config_setting_t *s,
+                            const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+
+    walk_seconds(c, s, where, "clockskew", MAX_CLOCKSKEW, "300", &r->clockskew);
+}
+
+static void apply_backoff(struct walk_ctx *c, const config_setting_t *s,
+                          const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+
+    walk_seconds(c, s, where, "backoff", MAX_BACKOFF, "300", &r->backoff);
+}
+
+static void apply_backoff_max(struct walk_ctx *c, const config_setting_t *s,
+                              const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+
+    walk_seconds(c, s, where, "backoff_max", MAX_BACKOFF, "3600", &r->backoff_max);
+}
+
+static void apply_timeout(struct walk_ctx *c, const config_setting_t *s,
+                          const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+
+    walk_seconds(c, s, where, "timeout", MAX_TIMEOUT, "5 or 2.5", &r->timeout);
+}
+
+static void apply_client(struct walk_ctx *c, const config_setting_t *s,
+                         const char *where, void *obj)
+{
+    int has_keytab = config_setting_get_member(s, "keytab") != NULL;
+    int has_pw = config_setting_get_member(s, "password_file") != NULL;
+    char client_where[300];
+
+    snprintf(client_where, sizeof(client_where), "%s: client", where);
+    walk_group(c, s, client_keys, WALK_N_OF(client_keys), client_where, obj);
+    if (has_keytab && has_pw)
+        walk_report(c, s, client_where, "set only one of \"keytab\" and "
+               "\"password_file\", not both");
+    else if (!has_keytab && !has_pw)
+        walk_report(c, s, client_where, "set \"keytab\" (a keytab file) or "
+               "\"password_file\" (a file whose first line is the "
+               "password)");
+}
+
+/* ---- a services entry written as a group: each apply() gets the
+ * struct service_entry. ---- */
+
+struct service_entry {
+    char *principal;          /* owned */
+    char *keytab;             /* owned or NULL */
+};
+
+/* Check a service principal as written; report at s and return -1 when it
+ * is empty or holds whitespace. */
+static int check_service_name(struct walk_ctx *c, const config_setting_t *s,
+                              const char *where, const char *v)
+{
+    if (v[0] == '\0') {
+        walk_report(c, s, where, "\"services\" entry is empty: expected a "
+               "service principal such as \"HTTP/www.example.com\"");
+        return -1;
+    }
+    if (walk_find_space(v) != NULL) {
+        walk_report(c, s, where, "service \"%s\" contains whitespace or a "
+               "control character", v);
+        return -1;
+    }
+    return 0;
+}
+
+static void apply_service_principal(struct walk_ctx *c, const config_setting_t *s,
+                                    const char *where, void *obj)
+{
+    struct service_entry *se = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (check_service_name(c, s, where, v) == 0)
+        se->principal = walk_copy(c, s, v);
+}
+
+static void apply_service_entry_keytab(struct walk_ctx *c,
+                                       const config_setting_t *s,
+                                       const char *where, void *obj)
+{
+    struct service_entry *se = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (walk_secret_file(c, s, where, "keytab", v) == 0)
+        se->keytab = walk_copy(c, s, v);
+}
+
+static const struct walk_key service_keys[] = {
+    { "principal", T_STRING, "a string such as \"HTTP/www.example.com\"",
+      "missing \"principal\": the service principal, e.g. principal = "
+      "\"HTTP/www.example.com\";", apply_service_principal },
+    { "keytab", T_STRING, "a string: the path of the service's keytab file",
+      NULL, apply_service_entry_keytab },
+};
+
+static void apply_services(struct walk_ctx *c, const config_setting_t *s,
+                           const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    unsigned n = (unsigned)config_setting_length(s);
+
+    if (n == 0)
+        return;
+    r->services = calloc(n, sizeof(*r->services));
+    r->service_keytabs = calloc(n, sizeof(*r->service_keytabs));
+    if (r->services == NULL || r->service_keytabs == NULL) {
+        walk_report(c, s, where, "out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, i);
+        struct service_entry se = { NULL, NULL };
+        size_t j;
+
+        if (config_setting_type(e) == CONFIG_TYPE_GROUP) {
+            char entry_where[300];
+
+            snprintf(entry_where, sizeof(entry_where), "%s: services entry "
+                     "%u", where, i + 1);
+            walk_group(c, e, service_keys, WALK_N_OF(service_keys), entry_where,
+                       &se);
+        } else if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+            const char *v = config_setting_get_string(e);
+
+            if (check_service_name(c, e, where, v) == 0)
+                se.principal = walk_copy(c, e, v);
+        } else {
+            walk_report(c, e, where, "\"services\" entries must be strings such "
+                   "as \"HTTP/www.example.com\", or groups such as { "
+                   "principal = \"HTTP/www.example.com\"; keytab = "
+                   "\"/etc/krb5_exporter/http.keytab\"; }, not %s",
+                   walk_type_name(config_setting_type(e)));
+        }
+        if (se.principal == NULL) {
+            free(se.keytab);
+            continue;
+        }
+        for (j = 0; j < r->n_services; j++)
+            if (strcmp(r->services[j], se.principal) == 0)
+                break;
+        if (j < r->n_services) {
+            walk_report(c, e, where, "service \"%s\" is listed twice",
+                   se.principal);
+            free(se.principal);
+            free(se.keytab);
+            continue;
+        }
+        r->services[r->n_services] = se.principal;
+        r->service_keytabs[r->n_services] = se.keytab;
+        r->n_services++;
+    }
+}
+
+static void apply_service_keytab(struct walk_ctx *c, const config_setting_t *s,
+                                 const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    const char *v = config_setting_get_string(s);
+
+    if (walk_secret_file(c, s, where, "service_keytab", v) == 0)
+        r->service_keytab = walk_copy(c, s, v);
+}
+
+static const struct walk_key realm_keys[] = {
+    { "realm", T_STRING, "a string such as \"EXAMPLE.COM\"",
+      "missing \"realm\": the realm name, e.g. realm = \"EXAMPLE.COM\";",
+      apply_realm_name },
+    { "kdcs", T_SEQ, "a list of strings such as ( \"kdc1.example.com:88\" )",
+      NULL, apply_kdcs },
+    { "transport", T_STRING, "one of the strings \"udp\", \"tcp\", \"both\"",
+      NULL, apply_transport },
+    { "canonicalize", T_STRING, "one of the strings \"none\", \"forward\", "
+      "\"reverse\"", NULL, apply_canonicalize },
+    { "timeout", T_NUMBER, "a number of seconds, e.g. 5 or 2.5", NULL,
+      apply_timeout },
+    { "clockskew", T_NUMBER, "a number of seconds, e.g. 300", NULL,
+      apply_clockskew },
+    { "backoff", T_NUMBER, "a number of seconds, e.g. 300", NULL,
+      apply_backoff },
+    { "backoff_max", T_NUMBER, "a number of seconds, e.g. 3600", NULL,
+      apply_backoff_max },
+    { "client", T_GROUP, "a group such as { principal = \"...\"; "
+      "keytab = \"...\"; }", "missing \"client\" group, e.g. client = { "
+      "principal = \"krbmon@EXAMPLE.COM\"; keytab = "
+      "\"/etc/krb5_exporter/krbmon.keytab\"; };", apply_client },
+    { "services", T_SEQ, "a list of strings such as ( "
+      "\"HTTP/www.example.com\" )", NULL, apply_services },
+    { "service_keytab", T_STRING, "a string: the path of the services' "
+      "keytab file", NULL, apply_service_keytab },
+};
+
+void realmgroup_load(struct walk_ctx *c, const config_setting_t *g,
+                     unsigned idx, struct conf *conf)
+{
+    struct conf_realm *r = &conf->realms[idx];
+    const char *name = NULL;
+    char where[256];
+
+    r->transport = TRANSPORT_UDP;
+    r->canonicalize = CANON_NONE;
+    r->timeout = DEFAULT_TIMEOUT;
+    r->clockskew = DEFAULT_CLOCKSKEW;
+    r->backoff = DEFAULT_BACKOFF;
+    r->backoff_max = DEFAULT_BACKOFF_MAX;
+    r->line = (int)config_setting_source_line(g);
+
+    /* Name the realm in every message about it, even those about keys
+     * that come before "realm" in the group. */
+    if (config_setting_lookup_string(g, "realm", &name) == CONFIG_TRUE
+        && name[0] != '\0')
+        snprintf(where, sizeof(where), "realm \"%.200s\"", name);
+    else
+        snprintf(where, sizeof(where), "realm #%u", idx + 1);
+
+    walk_group(c, g, realm_keys, WALK_N_OF(realm_keys), where, r);
+    if (r->backoff_max < r->backoff)
+        walk_report(c, g, where, "backoff_max %g is shorter than backoff %g: the "
+               "backoff doubles from backoff up to backoff_max",
+               r->backoff_max, r->backoff);
+
+    if (r->realm == NULL)
+        return;
+    for (unsigned j = 0; j < idx; j++)
+        if (conf->realms[j].realm != NULL
+            && strcmp(conf->realms[j].realm, r->realm) == 0) {
+            walk_report(c, g, where, "defined twice: first at line %d",
+                   conf->realms[j].line);
+            break;
+        }
+}
+
+const char *realmgroup_transport_name(enum conf_transport t)
+{
+    if ((unsigned)t < WALK_N_OF(transport_names))
+        return transport_names[t];
+    return "unknown";
+}
+
+const char *realmgroup_canon_name(enum conf_canon c)
+{
+    if ((unsigned)c < WALK_N_OF(canon_names))
+        return canon_names[c];
+    return "unknown";
+}
