@@ -105,12 +105,14 @@ dns_client_free(struct dns_client *dc)
 }
 
 /*
- * Drive the channel until *done or the deadline.  On the deadline every
- * pending query is cancelled (their callbacks run) and ARES_ETIMEOUT is
- * returned; otherwise ARES_SUCCESS.
+ * Drive the channel until *done or the deadline.  Returns 0 once *done.
+ * Returns -1 with *err_out set when the deadline passes (ARES_ETIMEOUT) or
+ * poll() fails (ERR_SPACE_ERRNO with poll's errno: no DNS server said
+ * anything, so no c-ares status would be true); every pending query is
+ * then cancelled, and their callbacks have run.
  */
 static int
-run(struct dns_client *dc, const int *done)
+run(struct dns_client *dc, const int *done, struct probe_error *err_out)
 {
     ares_channel channel = dc->channel;
 
@@ -124,7 +126,8 @@ run(struct dns_client *dc, const int *done)
         left_ms = clocks_poll_ms(dc->deadline);
         if (left_ms == 0) {
             ares_cancel(channel);
-            return ARES_ETIMEOUT;
+            *err_out = ares_error(ARES_ETIMEOUT);
+            return -1;
         }
         bits = ares_getsock(channel, socks, ARES_GETSOCK_MAXNUM);
         for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
@@ -146,9 +149,17 @@ run(struct dns_client *dc, const int *done)
         maxtv.tv_usec = (left_ms % 1000) * 1000;
         tvp = ares_timeout(channel, &maxtv, &tv);
         ms = (int)(tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000);
-        if (poll(pfds, nfds, ms) < 0 && errno != EINTR) {
+        if (poll(pfds, nfds, ms) < 0) {
+            int poll_errno = errno;
+
+            /* A signal is no failure: go round again, which also takes the
+             * time it ate off what is left. */
+            if (poll_errno == EINTR)
+                continue;
+            /* Kept before ares_cancel(), whose callbacks may change errno. */
             ares_cancel(channel);
-            return ARES_ECONNREFUSED;
+            *err_out = (struct probe_error){ ERR_SPACE_ERRNO, poll_errno };
+            return -1;
         }
         for (nfds_t i = 0; i < nfds; i++) {
             ares_socket_t r = ARES_SOCKET_BAD, w = ARES_SOCKET_BAD;
@@ -162,15 +173,18 @@ run(struct dns_client *dc, const int *done)
         /* A call with no ready socket processes c-ares's own timeouts. */
         ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
     }
-    return ARES_SUCCESS;
+    return 0;
 }
 
-/* Finish a lookup: the deadline wins over the status of a cancelled
- * callback. */
+/*
+ * Finish a lookup that run() saw done: the callback's status is the result.
+ * Only run() cancels queries, and it reports why itself; a cancelled status
+ * that still gets here reads as the deadline, as it always has.
+ */
 static int
-finish(int run_status, int status, struct probe_error *err_out)
+finish(int status, struct probe_error *err_out)
 {
-    if (run_status == ARES_ETIMEOUT || status == ARES_ECANCELLED)
+    if (status == ARES_ECANCELLED)
         status = ARES_ETIMEOUT;
     if (status != ARES_SUCCESS) {
         *err_out = ares_error(status);
@@ -258,7 +272,6 @@ dns_addrs(struct dns_client *dc, const char *host, unsigned short port,
     struct ares_addrinfo_hints hints;
     struct addrs_state st;
     struct resolved_addr one;
-    int run_status;
 
     if (resolve_numeric(host, port, &one) == 0) {
         *addrs_out = malloc(sizeof(one));
@@ -283,8 +296,7 @@ dns_addrs(struct dns_client *dc, const char *host, unsigned short port,
     if (dns_client_channel(dc, err_out) != 0)
         return -1;
     ares_getaddrinfo(dc->channel, host, NULL, &hints, on_addrinfo, &st);
-    run_status = run(dc, &st.done);
-    if (finish(run_status, st.status, err_out) != 0) {
+    if (run(dc, &st.done, err_out) != 0 || finish(st.status, err_out) != 0) {
         free(st.addrs);
         return -1;
     }
@@ -323,7 +335,6 @@ dns_ptr(struct dns_client *dc, const struct resolved_addr *addr, char *name,
         size_t name_len, struct probe_error *err_out)
 {
     struct ptr_state st;
-    int run_status;
 
     if (dns_client_channel(dc, err_out) != 0)
         return -1;
@@ -340,8 +351,9 @@ dns_ptr(struct dns_client *dc, const struct resolved_addr *addr, char *name,
         ares_gethostbyaddr(dc->channel, &s->sin6_addr, sizeof(s->sin6_addr),
                            AF_INET6, on_hostent, &st);
     }
-    run_status = run(dc, &st.done);
-    return finish(run_status, st.status, err_out);
+    if (run(dc, &st.done, err_out) != 0)
+        return -1;
+    return finish(st.status, err_out);
 }
 
 struct query_state {
@@ -429,17 +441,15 @@ static int
 query(struct dns_client *dc, const char *name, int type,
       struct query_state *st, struct probe_error *err_out)
 {
-    int run_status;
-
     memset(st, 0, sizeof(*st));
     st->type = type;
     if (dns_client_channel(dc, err_out) != 0)
         return -1;
     ares_query(dc->channel, name, ns_c_in, type, on_query, st);
-    /* run() fills st->status, so it must be called before st->status is
-     * read: the order of function arguments is unspecified. */
-    run_status = run(dc, &st->done);
-    return finish(run_status, st->status, err_out);
+    /* run() fills st->status, so st->status is read only after it. */
+    if (run(dc, &st->done, err_out) != 0)
+        return -1;
+    return finish(st->status, err_out);
 }
 
 int
