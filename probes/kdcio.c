@@ -16,14 +16,28 @@
 #include "base/clocks.h"
 #include "probes/kdcreply.h"
 
+/* Where a connection's I/O is; CONN_ENDED once it has an outcome. */
 enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_SENDING, CONN_READING,
-                  CONN_FAILED };
+                  CONN_ENDED };
+
+/*
+ * How a connection ended.  A KDC of another realm is an outcome of its own
+ * rather than an errno, so that no errno value has to stand for it and a
+ * real one cannot be mistaken for it.
+ */
+enum conn_outcome {
+    OUTCOME_NONE,             /* not ended: idle or still talking */
+    OUTCOME_REPLIED,          /* c->in holds the reply */
+    OUTCOME_FAILED,           /* c->err holds the errno */
+    OUTCOME_WRONG_REALM,      /* a well-framed reply for another realm */
+};
 
 struct conn {
     const struct kdcio_endpoint *ep;  /* borrowed */
     enum conn_state state;
+    enum conn_outcome outcome;
     int fd;
-    int err;                  /* errno of the failure, when CONN_FAILED */
+    int err;                  /* errno, when OUTCOME_FAILED */
     unsigned char *out;       /* owned: what to send (TCP: with prefix) */
     size_t out_len, out_off;
     unsigned char lenbuf[4];  /* TCP length prefix being read */
@@ -33,7 +47,6 @@ struct conn {
     int any_reply;            /* take any bytes as the reply */
     const char *realm;        /* borrowed or NULL: the realm a reply must
                                  be framed for */
-    int replied;
     double started, ended, wall_received;
 };
 
@@ -63,15 +76,24 @@ realm_check(const struct conn *c, const unsigned char *buf, size_t len)
     return strcmp(info.realm, c->realm) != 0;
 }
 
+/* End c with an outcome other than a reply; err is the errno for
+ * OUTCOME_FAILED, else 0. */
 static void
-conn_fail(struct conn *c, int err)
+conn_end(struct conn *c, enum conn_outcome outcome, int err)
 {
     c->ended = clocks_now();
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
-    c->state = CONN_FAILED;
+    c->state = CONN_ENDED;
+    c->outcome = outcome;
     c->err = err;
+}
+
+static void
+conn_fail(struct conn *c, int err)
+{
+    conn_end(c, OUTCOME_FAILED, err);
 }
 
 /* Open a non-blocking socket for c and start connecting. */
@@ -150,7 +172,7 @@ udp_read(struct conn *c)
     if (!c->any_reply && !kdcio_looks_like_reply(buf, (size_t)n))
         return 0;             /* not Kerberos: keep waiting */
     if (realm_check(c, buf, (size_t)n)) {
-        conn_fail(c, EPROTO); /* a KDC of another realm */
+        conn_end(c, OUTCOME_WRONG_REALM, 0);
         return 0;
     }
     c->in = malloc((size_t)n);
@@ -163,11 +185,34 @@ udp_read(struct conn *c)
     return 1;
 }
 
+/*
+ * Read up to want bytes of a TCP stream into buf.  Returns how many came;
+ * 0 when none did, either for now (EAGAIN, EINTR) or because c has failed:
+ * the peer closing before the whole reply is ECONNRESET.
+ */
+static size_t
+tcp_recv(struct conn *c, unsigned char *buf, size_t want)
+{
+    ssize_t n = recv(c->fd, buf, want, 0);
+
+    if (n == 0) {
+        conn_fail(c, ECONNRESET);
+        return 0;
+    }
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            conn_fail(c, errno);
+        return 0;
+    }
+    return (size_t)n;
+}
+
 /* Advance a TCP connection.  Returns 1 when a reply is complete. */
 static int
 tcp_step(struct conn *c, short revents)
 {
     ssize_t n;
+    size_t got;
 
     if (c->state == CONN_CONNECTING) {
         int soerr = 0;
@@ -196,17 +241,10 @@ tcp_step(struct conn *c, short revents)
         return 0;
     }
     if (c->len_off < 4) {
-        n = recv(c->fd, c->lenbuf + c->len_off, 4 - c->len_off, 0);
-        if (n == 0) {
-            conn_fail(c, ECONNRESET);
+        got = tcp_recv(c, c->lenbuf + c->len_off, 4 - c->len_off);
+        if (got == 0)
             return 0;
-        }
-        if (n < 0) {
-            if (errno != EAGAIN && errno != EINTR)
-                conn_fail(c, errno);
-            return 0;
-        }
-        c->len_off += (size_t)n;
+        c->len_off += got;
         if (c->len_off < 4)
             return 0;
         c->in_len = (size_t)c->lenbuf[0] << 24 | (size_t)c->lenbuf[1] << 16 |
@@ -222,17 +260,10 @@ tcp_step(struct conn *c, short revents)
         }
         return 0;
     }
-    n = recv(c->fd, c->in + c->in_off, c->in_len - c->in_off, 0);
-    if (n == 0) {
-        conn_fail(c, ECONNRESET);
+    got = tcp_recv(c, c->in + c->in_off, c->in_len - c->in_off);
+    if (got == 0)
         return 0;
-    }
-    if (n < 0) {
-        if (errno != EAGAIN && errno != EINTR)
-            conn_fail(c, errno);
-        return 0;
-    }
-    c->in_off += (size_t)n;
+    c->in_off += got;
     if (c->in_off < c->in_len)
         return 0;
     if (!c->any_reply && !kdcio_looks_like_reply(c->in, c->in_len)) {
@@ -240,7 +271,7 @@ tcp_step(struct conn *c, short revents)
         return 0;
     }
     if (realm_check(c, c->in, c->in_len)) {
-        conn_fail(c, EPROTO);
+        conn_end(c, OUTCOME_WRONG_REALM, 0);
         return 0;
     }
     return 1;
@@ -255,7 +286,8 @@ conn_step(struct conn *c, short revents)
     if (done) {
         c->wall_received = clocks_wall();
         c->ended = clocks_now();
-        c->replied = 1;
+        c->state = CONN_ENDED;
+        c->outcome = OUTCOME_REPLIED;
         close(c->fd);
         c->fd = -1;
     }
@@ -270,8 +302,7 @@ poll_set(struct conn *conns, size_t n, struct pollfd *pfds, size_t *pidx)
 
     for (size_t i = 0; i < n; i++) {
         struct conn *c = &conns[i];
-        if (c->fd < 0 || c->replied || c->state == CONN_FAILED ||
-            c->state == CONN_IDLE)
+        if (c->fd < 0 || c->state == CONN_ENDED || c->state == CONN_IDLE)
             continue;
         pfds[nfds].fd = c->fd;
         pfds[nfds].events = c->state == CONN_CONNECTING ||
@@ -284,6 +315,24 @@ poll_set(struct conn *conns, size_t n, struct pollfd *pfds, size_t *pidx)
     return nfds;
 }
 
+/* What one connection did, in a few words, for explain(); static or
+ * strerror() storage. */
+static const char *
+conn_what(const struct conn *c)
+{
+    switch (c->outcome) {
+    case OUTCOME_NONE:
+        return c->state == CONN_IDLE ? "not tried" : "no answer";
+    case OUTCOME_REPLIED:
+        return "replied";
+    case OUTCOME_FAILED:
+        return strerror(c->err);
+    case OUTCOME_WRONG_REALM:
+        return "answered for another realm";
+    }
+    return "no answer";
+}
+
 static void
 explain(char *why, size_t why_len, const struct conn *conns, size_t n)
 {
@@ -291,12 +340,7 @@ explain(char *why, size_t why_len, const struct conn *conns, size_t n)
 
     why[0] = '\0';
     for (size_t i = 0; i < n && off + 1 < why_len; i++) {
-        const char *what = conns[i].state == CONN_FAILED
-                               ? (conns[i].err == EPROTO
-                                      ? "answered for another realm"
-                                      : strerror(conns[i].err))
-                           : conns[i].state == CONN_IDLE ? "not tried"
-                                                        : "no answer";
+        const char *what = conn_what(&conns[i]);
         int w = snprintf(why + off, why_len - off, "%s%s: %s", i ? "; " : "",
                          conns[i].ep->label, what);
         if (w < 0)
@@ -339,8 +383,9 @@ kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
 
         if (now >= deadline)
             break;
+        /* No connection has replied here: a reply ends the loop below. */
         for (size_t i = 0; i < started; i++)
-            live += conns[i].state != CONN_FAILED;
+            live += conns[i].outcome == OUTCOME_NONE;
         if (started < n_eps && (live == 0 || now >= next_start)) {
             conn_start(&conns[started], msg, msg_len);
             started++;
@@ -383,9 +428,9 @@ kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
     {
         int all_failed = started == n_eps, all_foreign = n_eps > 0;
         for (size_t i = 0; i < started; i++) {
-            all_failed &= conns[i].state == CONN_FAILED;
-            all_foreign &= conns[i].state == CONN_FAILED &&
-                           conns[i].err == EPROTO;
+            all_failed &= conns[i].outcome == OUTCOME_FAILED ||
+                          conns[i].outcome == OUTCOME_WRONG_REALM;
+            all_foreign &= conns[i].outcome == OUTCOME_WRONG_REALM;
         }
         /* Every KDC answered, but for another realm: say so. */
         if (all_failed && all_foreign)
@@ -449,18 +494,30 @@ kdcio_probe_all(const struct kdcio_endpoint *eps, size_t n_eps,
         struct conn *c = &conns[i];
         struct kdcio_reply *r = &replies[i];
         memset(r, 0, sizeof(*r));
-        if (c->replied) {
+        switch (c->outcome) {
+        case OUTCOME_REPLIED:
             r->data = c->in;
             r->len = c->in_len;
             c->in = NULL;
             r->wall_received = c->wall_received;
             r->seconds = c->ended - c->started;
-        } else if (c->state == CONN_FAILED) {
+            break;
+        case OUTCOME_FAILED:
             r->err = c->err;
             r->seconds = c->ended - c->started;
-        } else {
+            break;
+        case OUTCOME_WRONG_REALM:
+            /* Not reached: these connections ask for no realm, so
+             * realm_check() passes every reply and the kdc probe judges
+             * realms itself.  Should one set a realm, this is an errno for
+             * the caller that hands no reply on. */
+            r->err = EPROTO;
+            r->seconds = c->ended - c->started;
+            break;
+        case OUTCOME_NONE:
             r->err = ETIMEDOUT;
             r->seconds = clocks_now() - c->started;
+            break;
         }
     }
 cleanup:
