@@ -397,6 +397,55 @@ test_advice_absent(void **state)
     }
 }
 
+/*
+ * The exporter never reads krb5.conf: it builds each realm's profile in
+ * memory from its own config file.  Advice that sends an operator to edit
+ * krb5.conf sends them to a file that changes nothing.
+ */
+static int
+names_krb5_conf(const char *text)
+{
+    return strstr(text, "krb5.conf") != NULL;
+}
+
+static void
+check_no_krb5_conf(enum err_space space, long code, size_t *n_checked)
+{
+    const struct krb5err_advice *a = krb5err_advice(space, code);
+
+    if (a == NULL)
+        return;
+    (*n_checked)++;
+    if (names_krb5_conf(a->cause) || names_krb5_conf(a->fix))
+        fail_msg("advice for %s (%ld) mentions krb5.conf: %s / %s",
+                 krb5err_name(space, code), code, a->cause, a->fix);
+}
+
+/* Every code of every space, so that no advice entry is left out. */
+static void
+test_advice_no_krb5_conf(void **state)
+{
+    size_t n_checked = 0, i;
+    long code;
+
+    (void)state;
+    /* Without this the walk below could not fail. */
+    assert_true(names_krb5_conf("set kdc in krb5.conf"));
+    assert_false(names_krb5_conf("the \"kdcs\" of the exporter's config"));
+
+    for (i = 0; i < ERRTABLE_KRB5_COUNT; i++)
+        check_no_krb5_conf(ERR_SPACE_KRB5, errtable_krb5[i].code, &n_checked);
+    for (i = 0; i < ERRTABLE_ARES_COUNT; i++)
+        check_no_krb5_conf(ERR_SPACE_ARES, errtable_ares[i].code, &n_checked);
+    for (code = 1; code < 4096; code++)
+        check_no_krb5_conf(ERR_SPACE_ERRNO, code, &n_checked);
+    /* The walk met the whole advice table (34 entries when this was
+     * written), not a few of them. */
+    if (n_checked < 34)
+        fail_msg("only %zu codes had advice: the walk missed the table",
+                 n_checked);
+}
+
 int
 main(void)
 {
@@ -413,6 +462,7 @@ main(void)
         cmocka_unit_test(test_advice_article),
         cmocka_unit_test(test_advice_common),
         cmocka_unit_test(test_advice_absent),
+        cmocka_unit_test(test_advice_no_krb5_conf),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
