@@ -70,7 +70,7 @@ values(void **state)
     const struct value_case cases[] = {
         { 0, "0" },           { 1, "1" },         { -1765328366, "-1765328366" },
         { 0.25, "0.25" },     { 1.5e9, "1500000000" },
-        { 0.1, "0.1" },       { 1e-7, "9.9999999999999995e-08" },
+        { 0.1, "0.1" },       { 1e-7, "1e-07" },
         { NAN, "NaN" },       { INFINITY, "+Inf" }, { -INFINITY, "-Inf" },
         { 9007199254740991.0, "9007199254740991" },
         { 1e300, "1e+300" }, { -2.5, "-2.5" },
@@ -83,10 +83,8 @@ values(void **state)
         expo_format_value(buf, cases[i].v);
         if (!isnan(cases[i].v) && !isinf(cases[i].v))
             assert_true(strtod(buf, NULL) == cases[i].v);
-        if (cases[i].v == 1e-7) {
-            /* Either spelling is exact; just require a round trip. */
-            continue;
-        }
+        /* Every row, 1e-7 too: %.15g reads back exactly for it, so the
+         * shorter spelling is the one written. */
         assert_string_equal(buf, cases[i].text);
     }
 }
