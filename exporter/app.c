@@ -13,7 +13,6 @@
 #include "base/log.h"
 #include "base/clocks.h"
 #include "probes/krb5err.h"
-#include "probes/trace.h"
 #include "version.h"
 
 int
@@ -30,7 +29,7 @@ app_init(struct app *app, const char *config_path, struct conf *conf)
         confref_put(app->conf);
         return ret;
     }
-    ret = scheduler_start(&app->sched, conf->workers, &app->counters);
+    ret = scrape_start(&app->scraper, conf->workers, &app->counters);
     if (ret != 0) {
         counters_destroy(&app->counters);
         confref_put(app->conf);
@@ -50,7 +49,7 @@ app_init(struct app *app, const char *config_path, struct conf *conf)
 void
 app_destroy(struct app *app)
 {
-    scheduler_stop(&app->sched);
+    scrape_stop(&app->scraper);
     counters_destroy(&app->counters);
     confref_put(app->conf);
     app->conf = NULL;
@@ -97,7 +96,7 @@ app_reload(struct app *app, char **report_out)
         sbuf_add(&report, "out of memory\n");
         goto done;
     }
-    if (conf->workers != app->sched.pool.n_threads)
+    if (conf->workers != app->scraper.pool.n_threads)
         log_warn("reload: workers = %u takes effect at the next start",
                  conf->workers);
     pthread_mutex_lock(&app->lock);
@@ -108,7 +107,7 @@ app_reload(struct app *app, char **report_out)
     pthread_mutex_unlock(&app->lock);
     /* New config, new chance: end every lockout backoff; and no krb5
      * context made for the old config serves the new one. */
-    scheduler_config_reloaded(&app->sched);
+    scrape_config_reloaded(&app->scraper);
     confref_put(old);
     log_info("reload: %s loaded with %zu realm%s", app->config_path,
              conf->n_realms, conf->n_realms == 1 ? "" : "s");
@@ -142,17 +141,16 @@ log_failures(const struct realm_result *results, size_t n)
 }
 
 /*
- * Write the exposition of results (the realms idx[] of conf).  With
- * self_metrics the exporter's own metrics follow; errors_total is limited
- * to these realms otherwise.
+ * Write the exposition of a scrape's outcome.  With self_metrics the
+ * exporter's own metrics follow; errors_total is limited to the realms
+ * shown otherwise.
  */
 static int
-render(struct app *app, struct confref *conf, const size_t *idx,
-       const struct realm_result *results, size_t n, int self_metrics,
+render(struct app *app, const struct scrape_outcome *o, int self_metrics,
        double started, struct sbuf *out)
 {
     struct error_count *errors = NULL;
-    size_t n_errors = 0, kept = 0;
+    size_t n_errors = 0, kept = 0, n = o->n;
     struct expo_snapshot snap;
     struct expo_self self;
     double *backoff;
@@ -162,8 +160,7 @@ render(struct app *app, struct confref *conf, const size_t *idx,
     if (backoff == NULL)
         return ENOMEM;
     for (size_t i = 0; i < n; i++)
-        backoff[i] = scheduler_backoff_left(&app->sched,
-                                            &conf->conf->realms[idx[i]]);
+        backoff[i] = o->results[i]->backoff_left;
     ret = counters_snapshot(&app->counters, &errors, &n_errors);
     if (ret != 0) {
         free(backoff);
@@ -173,7 +170,7 @@ render(struct app *app, struct confref *conf, const size_t *idx,
     for (size_t i = 0; i < n_errors; i++) {
         int shown = 0;
         for (size_t j = 0; j < n && !shown; j++)
-            shown = strcmp(errors[i].realm, results[j].realm) == 0;
+            shown = strcmp(errors[i].realm, o->results[j]->realm) == 0;
         if (shown) {
             struct error_count e = errors[i];
             errors[i] = errors[kept];
@@ -181,7 +178,7 @@ render(struct app *app, struct confref *conf, const size_t *idx,
         }
     }
     memset(&snap, 0, sizeof(snap));
-    snap.realms = results;
+    snap.realms = o->view;
     snap.n_realms = n;
     snap.backoff_left = backoff;
     snap.errors = errors;
@@ -192,7 +189,7 @@ render(struct app *app, struct confref *conf, const size_t *idx,
         self.reload_success_timestamp = app->reload_success_timestamp;
         pthread_mutex_unlock(&app->lock);
         self.build = &app->build;
-        self.probes_in_flight = scheduler_in_flight(&app->sched);
+        self.probes_in_flight = o->probes_in_flight;
         self.scrape_duration = clocks_now() - started;
         snap.self = &self;
     }
@@ -204,15 +201,16 @@ render(struct app *app, struct confref *conf, const size_t *idx,
 
 int
 app_scrape(struct app *app, double budget_seconds, char **text_out,
-           size_t *len_out, struct realm_result **results_out, size_t *n_out)
+           size_t *len_out, struct scrape_outcome *outcome_out)
 {
     struct confref *conf = app_conf(app);
     size_t n = conf->conf->n_realms, *idx;
-    struct realm_result *results = NULL;
+    struct scrape_outcome outcome;
     double started = clocks_now();
     struct sbuf out;
     int ret;
 
+    memset(&outcome, 0, sizeof(outcome));
     sbuf_init(&out);
     idx = calloc(n ? n : 1, sizeof(*idx));
     if (idx == NULL) {
@@ -221,23 +219,22 @@ app_scrape(struct app *app, double budget_seconds, char **text_out,
     }
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
-    ret = scheduler_scrape(&app->sched, conf, idx, n, budget_seconds, NULL,
-                           &results);
+    ret = scrape_realms(&app->scraper, conf, idx, n, budget_seconds, 0,
+                        &outcome);
     if (ret != 0)
         goto cleanup;
-    log_failures(results, n);
-    ret = render(app, conf, idx, results, n, 1, started, &out);
+    log_failures(outcome.view, n);
+    ret = render(app, &outcome, 1, started, &out);
     if (ret != 0)
         goto cleanup;
     *text_out = sbuf_take(&out, len_out);
-    if (results_out != NULL) {
-        *results_out = results;
-        *n_out = n;
-        results = NULL;
+    if (outcome_out != NULL) {
+        *outcome_out = outcome;
+        memset(&outcome, 0, sizeof(outcome));
     }
 cleanup:
     sbuf_free(&out);
-    scheduler_results_free(results, n);
+    scrape_outcome_clear(&outcome);
     free(idx);
     confref_put(conf);
     return ret;
@@ -247,8 +244,7 @@ int
 app_metrics(void *arg, double budget_seconds, struct http_reply *out)
 {
     struct app *app = arg;
-    int ret = app_scrape(app, budget_seconds, &out->body, &out->len, NULL,
-                         NULL);
+    int ret = app_scrape(app, budget_seconds, &out->body, &out->len, NULL);
 
     if (ret != 0) {
         log_error("scrape failed: %s", strerror(ret));
@@ -276,9 +272,8 @@ app_probe(void *arg, const struct probe_query *query, double budget_seconds,
 {
     struct app *app = arg;
     struct confref *conf = app_conf(app);
-    struct realm_result *results = NULL;
+    struct scrape_outcome outcome;
     double started = clocks_now(), wall_start = clocks_wall();
-    struct trace trace;
     struct sbuf metrics, page;
     long i = realm_index(conf->conf, query->realm);
     size_t idx;
@@ -292,19 +287,19 @@ app_probe(void *arg, const struct probe_query *query, double budget_seconds,
                                "configuration\n");
     }
     idx = (size_t)i;
+    memset(&outcome, 0, sizeof(outcome));
     sbuf_init(&metrics);
     sbuf_init(&page);
-    if (query->debug)
-        trace_init(&trace);
-    ret = scheduler_scrape(&app->sched, conf, &idx, 1, budget_seconds,
-                           query->debug ? &trace : NULL, &results);
+    /* The trace belongs to the probe's flight, which outlives this
+     * handler when the probe does not finish in time; the outcome gets a
+     * copy of it. */
+    ret = scrape_realms(&app->scraper, conf, &idx, 1, budget_seconds,
+                        query->debug, &outcome);
     if (ret == 0)
-        ret = render(app, conf, &idx, results, 1, 0, started, &metrics);
+        ret = render(app, &outcome, 0, started, &metrics);
     if (ret == 0 && query->debug) {
-        pthread_mutex_lock(&trace.lock);
-        debugpage_write(&page, &results[0], trace.text.data, metrics.data,
-                        wall_start);
-        pthread_mutex_unlock(&trace.lock);
+        debugpage_write(&page, outcome.results[0], outcome.trace,
+                        metrics.data, wall_start);
         ret = sbuf_status(&page) == 0 ? 0 : ENOMEM;
     }
     if (ret == 0) {
@@ -314,11 +309,9 @@ app_probe(void *arg, const struct probe_query *query, double budget_seconds,
         out->body = sbuf_take(body, &out->len);
         ret = out->body != NULL ? 0 : ENOMEM;
     }
-    if (query->debug)
-        trace_free(&trace);
     sbuf_free(&metrics);
     sbuf_free(&page);
-    scheduler_results_free(results, 1);
+    scrape_outcome_clear(&outcome);
     confref_put(conf);
     if (ret != 0) {
         log_error("probe of realm failed: %s", strerror(ret));

@@ -1,5 +1,5 @@
 /*
- * app: the exporter's running state (the config in force, the scheduler,
+ * app: the exporter's running state (the config in force, the scraper,
  * the error counters, reload status, build info) and the handlers that turn
  * requests into replies.
  */
@@ -14,7 +14,7 @@
 #include "exporter/counters.h"
 #include "exporter/expo.h"
 #include "exporter/http.h"
-#include "exporter/scheduler.h"
+#include "exporter/scrape.h"
 #include "probes/result.h"
 
 struct app {
@@ -24,7 +24,7 @@ struct app {
     int reload_successful;
     double reload_success_timestamp;  /* unix time */
     struct counters counters;
-    struct scheduler sched;
+    struct scraper scraper;
     struct expo_build_info build;     /* static strings */
 };
 
@@ -49,13 +49,12 @@ int app_reload(struct app *app, char **report_out);
 
 /*
  * One scrape of every realm, counted and written as exposition.  On success
- * returns 0, sets *text_out (caller frees) and, when results_out is not
- * NULL, the results and their count (caller frees with
- * scheduler_results_free()).
+ * returns 0, sets *text_out (caller frees) and, when outcome_out is not
+ * NULL, fills it with the results (caller clears it with
+ * scrape_outcome_clear()).
  */
 int app_scrape(struct app *app, double budget_seconds, char **text_out,
-               size_t *len_out, struct realm_result **results_out,
-               size_t *n_out);
+               size_t *len_out, struct scrape_outcome *outcome_out);
 
 /* http_handlers callbacks; arg is the struct app. */
 int app_metrics(void *arg, double budget_seconds, struct http_reply *out);

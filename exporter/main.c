@@ -14,7 +14,7 @@
 #include "exporter/http.h"
 #include "base/log.h"
 #include "base/sbuf.h"
-#include "exporter/scheduler.h"
+#include "exporter/scrape.h"
 #include "exporter/summary.h"
 #include "exporter/webauth.h"
 #include "probes/ktcache.h"
@@ -49,13 +49,13 @@ load_config(const char *path)
 static int
 run_once(struct app *app)
 {
-    struct realm_result *results = NULL;
+    struct scrape_outcome outcome;
     char *text = NULL;
-    size_t len = 0, failed, n = 0;
+    size_t len = 0, failed;
     struct sbuf summary;
     int ret;
 
-    ret = app_scrape(app, 0, &text, &len, &results, &n);
+    ret = app_scrape(app, 0, &text, &len, &outcome);
     if (ret != 0) {
         fprintf(stderr, "scrape failed: %s\n", strerror(ret));
         return 2;
@@ -63,12 +63,12 @@ run_once(struct app *app)
     fwrite(text, 1, len, stdout);
     fflush(stdout);
     sbuf_init(&summary);
-    failed = summary_write(&summary, results, n);
+    failed = summary_write(&summary, outcome.view, outcome.n);
     if (sbuf_status(&summary) == 0)
         fputs(summary.data, stderr);
     sbuf_free(&summary);
     free(text);
-    scheduler_results_free(results, n);
+    scrape_outcome_clear(&outcome);
     return failed == 0 ? 0 : 1;
 }
 

@@ -2,13 +2,13 @@
 #include "probes/realmctx.h"
 
 #include <errno.h>
-#include <profile.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/clocks.h"
+#include "probes/lockout.h"
 
 static int
 same_realm(const krb5_data *realm, const char *name)
@@ -17,20 +17,26 @@ same_realm(const krb5_data *realm, const char *name)
            memcmp(realm->data, name, realm->length) == 0;
 }
 
-/* Is reply a KRB-ERROR saying the answer did not fit in a datagram? */
-static int
-too_big_for_udp(krb5_context ctx, const unsigned char *reply, size_t len)
+/* The krb5 code a KRB-ERROR reply carries; 0 for any other reply. */
+static krb5_error_code
+reply_error(krb5_context ctx, const unsigned char *reply, size_t len)
 {
     krb5_data d = { 0, (unsigned int)len, (char *)(uintptr_t)reply };
     krb5_error *err = NULL;
-    int too_big;
+    krb5_error_code code;
 
     if (len < 1 || reply[0] != 0x7e || krb5_rd_error(ctx, &d, &err) != 0)
         return 0;
-    too_big = err->error ==
-              (krb5_ui_4)(KRB5KRB_ERR_RESPONSE_TOO_BIG - ERROR_TABLE_BASE_krb5);
+    code = (krb5_error_code)err->error + ERROR_TABLE_BASE_krb5;
     krb5_free_error(ctx, err);
-    return too_big;
+    return code;
+}
+
+/* Is message an AS-REQ ([APPLICATION 10])? */
+static int
+is_as_req(const krb5_data *message)
+{
+    return message->length > 0 && (unsigned char)message->data[0] == 0x6a;
 }
 
 /*
@@ -55,6 +61,15 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
                                "Cannot contact any KDC for realm '%.*s': "
                                "it is not a configured realm",
                                (int)realm->length, realm->data);
+        return KRB5_KDC_UNREACH;
+    }
+    if (is_as_req(message) && rc->as_closed) {
+        /* A KDC has judged these credentials already in this probe: what
+         * libkrb5 would retry (the primary KDC, a preauth "try again")
+         * must not present them again.  KRB5_KDC_UNREACH makes libkrb5
+         * keep the KDC's own error as the outcome. */
+        trace_add(rc->trace, "send: AS-REQ not sent: a KDC refused the "
+                  "credentials already in this probe (lockout guard)");
         return KRB5_KDC_UNREACH;
     }
     if (kdcio_exchange(rc->eps, rc->n_eps, (const unsigned char *)message->data,
@@ -96,7 +111,7 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
         used = 0;
     }
     if (rc->eps[used].proto == KDCIO_UDP &&
-        too_big_for_udp(ctx, reply, reply_len)) {
+        reply_error(ctx, reply, reply_len) == KRB5KRB_ERR_RESPONSE_TOO_BIG) {
         /* Ask the same KDC again over TCP, as libkrb5 would. */
         struct kdcio_endpoint tcp = rc->eps[used];
         free(reply);
@@ -111,6 +126,10 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
             return (krb5_error_code)err.code;
         }
     }
+    if (is_as_req(message) &&
+        lockout_is_credential_error(krb5err_from_krb5(
+            reply_error(ctx, reply, reply_len))))
+        rc->as_closed = 1;
     out = malloc(sizeof(*out));
     if (out == NULL) {
         free(reply);
@@ -153,43 +172,9 @@ plan_endpoints(struct realm_ctx *rc, const struct kdc_set *set)
     return 0;
 }
 
-/* A new context for realm, made from profile (which it takes over). */
-static krb5_error_code
-make_context(const char *realm, struct krbprofile *profile,
-             struct realm_ctx **out)
-{
-    struct realm_ctx *rc;
-    profile_t prof = NULL;
-    krb5_error_code ret;
-
-    rc = calloc(1, sizeof(*rc));
-    if (rc == NULL)
-        return ENOMEM;
-    rc->profile = *profile;
-    memset(profile, 0, sizeof(*profile));
-    rc->realm = strdup(realm);
-    if (rc->realm == NULL) {
-        ret = ENOMEM;
-        goto fail;
-    }
-    ret = (krb5_error_code)krbprofile_open(&rc->profile, (void **)&prof);
-    if (ret != 0)
-        goto fail;
-    ret = krb5_init_context_profile(prof, 0, &rc->ctx);
-    profile_release(prof);
-    if (ret != 0)
-        goto fail;
-    krb5_set_kdc_send_hook(rc->ctx, send_hook, rc);
-    *out = rc;
-    return 0;
-fail:
-    realmctx_free(rc);
-    return ret;
-}
-
 krb5_error_code
 realmctx_open(const struct conf_realm *conf, const struct kdc_set *set,
-              double deadline, struct trace *trace, struct ctxcache *cache,
+              double deadline, struct trace *trace, struct realm_state *state,
               struct realm_ctx **out)
 {
     struct realm_ctx *rc = NULL;
@@ -197,72 +182,64 @@ realmctx_open(const struct conf_realm *conf, const struct kdc_set *set,
     krb5_error_code ret;
 
     memset(&profile, 0, sizeof(profile));
+    rc = calloc(1, sizeof(*rc));
+    if (rc == NULL)
+        return ENOMEM;
+    rc->conf = conf;
+    rc->state = state;
+    rc->deadline = deadline;
+    rc->trace = trace;
     ret = krbprofile_build(&profile, conf, set);
-    if (ret != 0) {
-        krbprofile_free(&profile);
-        return ret;
-    }
-    if (cache != NULL)
-        rc = ctxcache_take(cache, conf->realm, &profile);
-    if (rc != NULL) {
-        krbprofile_free(&profile);
+    if (ret != 0)
+        goto fail;
+    if (state != NULL)
+        rc->kept = realmstate_take_ctx(state, &profile);
+    if (rc->kept != NULL) {
         trace_add(trace, "krb5 context: the one kept from the realm's last "
                   "probe (same KDCs and settings)");
     } else {
-        ret = make_context(conf->realm, &profile, &rc);
-        krbprofile_free(&profile);   /* empty unless make_context failed */
+        ret = krbctx_new(&profile, &rc->kept);
         if (ret != 0)
-            return ret;
+            goto fail;
         trace_add(trace, "krb5 context: made new for this probe");
     }
-    rc->conf = conf;
-    rc->deadline = deadline;
-    rc->trace = trace;
-    rc->resolve_why[0] = '\0';
+    krbprofile_free(&profile);   /* empty unless the kept one served */
+    rc->ctx = rc->kept->ctx;
+    /* The hook and the trace point at this session only while it is
+     * open; realmctx_close() takes them back. */
+    krb5_set_kdc_send_hook(rc->ctx, send_hook, rc);
     trace_attach_krb5(rc->ctx, trace);
     ret = plan_endpoints(rc, set);
-    if (ret != 0) {
-        realmctx_free(rc);
-        return ret;
-    }
+    if (ret != 0)
+        goto fail;
     *out = rc;
     return 0;
+fail:
+    krbprofile_free(&profile);
+    realmctx_close(rc);
+    return ret;
 }
 
 void
-realmctx_close(struct realm_ctx *rc, struct ctxcache *cache)
+realmctx_close(struct realm_ctx *rc)
 {
     if (rc == NULL)
         return;
-    /* Nothing of this probe may reach the next one: not its trace, its
-     * deadline, its KDC list or its last error message. */
-    trace_attach_krb5(rc->ctx, NULL);
-    krb5_clear_error_message(rc->ctx);
-    free(rc->eps);
-    rc->eps = NULL;
-    rc->n_eps = 0;
-    rc->conf = NULL;
-    rc->trace = NULL;
-    rc->deadline = 0;
-    if (cache != NULL)
-        ctxcache_give(cache, rc);
-    else
-        realmctx_free(rc);
-}
-
-void
-realmctx_free(struct realm_ctx *rc)
-{
-    if (rc == NULL)
-        return;
-    if (rc->ctx != NULL)
-        krb5_free_context(rc->ctx);
-    krbprofile_free(&rc->profile);
-    free(rc->realm);
+    if (rc->kept != NULL) {
+        /* Nothing of this probe may reach the next one: not its trace, its
+         * send hook (and with it the deadline and KDC list), or its last
+         * error message. */
+        trace_attach_krb5(rc->kept->ctx, NULL);
+        krb5_set_kdc_send_hook(rc->kept->ctx, NULL, NULL);
+        krb5_clear_error_message(rc->kept->ctx);
+        if (rc->state != NULL)
+            realmstate_give_ctx(rc->state, rc->kept);
+        else
+            krbctx_free(rc->kept);
+    }
     free(rc->eps);
     free(rc);
 }
-
 char *
 realmctx_message(struct realm_ctx *rc, krb5_error_code code)
 {

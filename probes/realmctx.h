@@ -1,7 +1,10 @@
 /*
- * realmctx: a krb5_context for one realm's probes, made from an in-memory
- * profile, with the KDC traffic routed through kdcio under the probe's
- * deadline.  A realm context belongs to one thread at a time.
+ * realmctx: one probe's session with its realm: the krb5 context it uses
+ * (taken from the realm's state, or made new), with the KDC traffic routed
+ * through kdcio under the probe's deadline, and everything else that is the
+ * probe's own: its KDC endpoints, its trace, its deadline.  A session
+ * belongs to one thread, and ends with realmctx_close(), which gives the
+ * context back to the realm and frees the rest.
  */
 #ifndef KRB5EXP_REALMCTX_H
 #define KRB5EXP_REALMCTX_H
@@ -10,17 +13,16 @@
 #include <stddef.h>
 
 #include "conf/conf.h"
-#include "probes/ctxcache.h"
 #include "probes/discovery.h"
 #include "probes/kdcio.h"
-#include "probes/krbprofile.h"
+#include "probes/krbctx.h"
+#include "probes/realmstate.h"
 #include "probes/trace.h"
 
 struct realm_ctx {
-    krb5_context ctx;                 /* owned */
-    char *realm;                      /* owned: the realm it was made for */
-    struct krbprofile profile;        /* owned; backs ctx's profile */
-    /* What follows is set for one probe, by realmctx_open(). */
+    krb5_context ctx;                 /* kept->ctx, for short */
+    struct krbctx *kept;              /* owned until realmctx_close() */
+    struct realm_state *state;        /* borrowed; NULL: nothing kept */
     const struct conf_realm *conf;    /* borrowed; outlives the probe */
     struct kdcio_endpoint *eps;       /* owned array of n_eps; labels
                                          borrowed from the kdc_set */
@@ -28,30 +30,35 @@ struct realm_ctx {
     char resolve_why[256];            /* why some KDC names did not resolve */
     double deadline;                  /* monotonic; every exchange ends by */
     struct trace *trace;              /* borrowed; NULL: none */
+    int as_closed;                    /* a credential failure came back:
+                                         no further AS-REQ is sent */
 };
 
 /*
- * The context for one probe of conf, talking to the resolved targets of set
+ * The session for one probe of conf, talking to the resolved targets of set
  * in their order (conf and set are borrowed until realmctx_close()).
  * Targets that did not resolve are left out and explained when no KDC can
- * be contacted.  With a cache (NULL: none), the context the realm's last
- * probe gave back is taken when it was made from the same profile;
+ * be contacted.  With a realm state (NULL: none), the context the realm's
+ * last probe gave back is taken when it was made from the same profile;
  * otherwise a new one is made.  Returns 0 and sets *out, or a krb5 error
  * code.
+ *
+ * Whatever the session's exchanges do, it sends at most one AS-REQ after a
+ * KDC has judged the credentials (a credential error, see lockout.h): what
+ * libkrb5 might retry on its own (another KDC, the primary KDC, a preauth
+ * "try again") is refused, so a probe presents its credentials once.
  */
 krb5_error_code realmctx_open(const struct conf_realm *conf,
                               const struct kdc_set *set, double deadline,
-                              struct trace *trace, struct ctxcache *cache,
+                              struct trace *trace, struct realm_state *state,
                               struct realm_ctx **out);
 
 /*
- * End the probe: give rc back to cache for the realm's next probe, or free
- * it when cache is NULL.  rc may be NULL.
+ * End the probe: give the context back to the realm state for the realm's
+ * next probe (or free it without one), and free the session.  rc may be
+ * NULL.
  */
-void realmctx_close(struct realm_ctx *rc, struct ctxcache *cache);
-
-/* Free rc and its context at once.  rc may be NULL. */
-void realmctx_free(struct realm_ctx *rc);
+void realmctx_close(struct realm_ctx *rc);
 
 /* Text of a krb5 error from rc's context; caller frees with free(). */
 char *realmctx_message(struct realm_ctx *rc, krb5_error_code code);

@@ -58,8 +58,8 @@ record_no_kdc(const struct conf_realm *conf, struct probe_error error,
 
 /* The guard is on: report tgt and services with its error, untried. */
 static int
-record_guarded(const struct conf_realm *conf,
-               const struct realmprobe_guard *guard, struct realm_result *res)
+record_guarded(const struct conf_realm *conf, const struct guard_view *guard,
+               struct realm_result *res)
 {
     char why[768];
     size_t first = res->n_probes;
@@ -69,11 +69,58 @@ record_guarded(const struct conf_realm *conf,
              "backoff left after \"%s\"; the credentials are not presented "
              "again until then, or until the keytab or password file "
              "changes, or the config is reloaded",
-             guard->left, guard->message ? guard->message : "");
+             guard->left, guard->message);
     status = record_no_kdc(conf, guard->error, why, res);
     for (size_t i = first; i < res->n_probes; i++)
         res->probes[i].skipped = 1;
     return status;
+}
+
+/*
+ * Present the credentials through the realm's lockout guard: the AS
+ * exchange runs only when the guard allows it, and its outcome goes back
+ * to the guard.  Without a state there is no guard (unit tests).  Returns
+ * tgt_probe()'s code, or -1 when the guard held the exchange back (the
+ * results say why).
+ */
+static krb5_error_code
+guarded_tgt(struct realm_ctx *rc, const struct realmprobe_opts *opts,
+            struct realm_result *res, krb5_ccache *cc, krb5_principal *client,
+            int *status)
+{
+    const struct conf_realm *conf = rc->conf;
+    struct guard_view view;
+    struct cred_stamp stamp;
+    const struct probe_result *tgt;
+    krb5_error_code ret;
+
+    if (opts->state == NULL)
+        return tgt_probe(rc, res, cc, client);
+    switch (realmstate_claim(opts->state, realmstate_cred_path(conf),
+                             opts->deadline, &stamp, &view)) {
+    case GUARD_ARMED:
+        trace_add(opts->trace, "lockout guard: %.0f s of backoff left; the "
+                  "client's credentials are not presented", view.left);
+        *status = record_guarded(conf, &view, res);
+        return -1;
+    case GUARD_BUSY: {
+        const char *why = "not attempted: another probe of the realm was "
+                          "presenting the credentials until the deadline";
+        trace_add(opts->trace, "lockout guard: %s", why);
+        *status = record_no_kdc(conf, (struct probe_error){
+                                    ERR_SPACE_ERRNO, ETIMEDOUT }, why, res);
+        return -1;
+    }
+    case GUARD_PRESENT:
+        break;
+    }
+    ret = tgt_probe(rc, res, cc, client);
+    tgt = res->n_probes > 0 && res->probes[res->n_probes - 1].kind == PROBE_TGT
+              ? &res->probes[res->n_probes - 1] : NULL;
+    realmstate_release(opts->state, conf, &stamp, ret == 0,
+                       tgt != NULL ? tgt->error : krb5err_from_krb5(ret),
+                       tgt != NULL ? tgt->message : NULL);
+    return ret;
 }
 
 int
@@ -118,7 +165,7 @@ realmprobe_run(const struct conf_realm *conf,
         goto cleanup;
     }
     ret = realmctx_open(conf, &set, opts->deadline, opts->trace,
-                        opts->contexts, &rc);
+                        opts->state, &rc);
     if (ret != 0) {
         snprintf(why, sizeof(why), "cannot set up a krb5 context: %s",
                  krb5err_name(ERR_SPACE_KRB5, ret));
@@ -131,14 +178,9 @@ realmprobe_run(const struct conf_realm *conf,
     if (status != 0)
         goto cleanup;
     kdc_at = res->n_probes;
-    if (opts->guard != NULL && opts->guard->active) {
-        trace_add(opts->trace, "lockout guard: %.0f s of backoff left; the "
-                  "client's credentials are not presented",
-                  opts->guard->left);
-        status = record_guarded(conf, opts->guard, res);
+    ret = guarded_tgt(rc, opts, res, &cc, &client, &status);
+    if (ret == -1)
         goto cleanup;
-    }
-    ret = tgt_probe(rc, res, &cc, &client);
     if (ret != 0) {
         /* Without a TGT no service ticket can be asked for; the services
          * fail with the TGT's error so their series do not vanish. */
@@ -170,7 +212,7 @@ cleanup:
         krb5_cc_destroy(rc->ctx, cc);
     if (client != NULL)
         krb5_free_principal(rc->ctx, client);
-    realmctx_close(rc, opts->contexts);
+    realmctx_close(rc);
     discovery_free(&set);
     dns_client_free(dc);
     trace_add(opts->trace, "realm %s: done", conf->realm);

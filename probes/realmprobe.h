@@ -6,33 +6,26 @@
 #define KRB5EXP_REALMPROBE_H
 
 #include "conf/conf.h"
-#include "probes/ctxcache.h"
-#include "probes/lockout.h"
+#include "probes/realmstate.h"
 #include "probes/result.h"
 #include "probes/trace.h"
-
-/* What the lockout guard says for this run, decided by the caller. */
-struct realmprobe_guard {
-    int active;               /* do not present the client's credentials */
-    double left;              /* seconds of backoff left */
-    struct probe_error error; /* the credential error that started it */
-    const char *message;      /* borrowed: its message */
-};
 
 struct realmprobe_opts {
     const struct conf_dns *dns;        /* borrowed */
     double deadline;                   /* monotonic */
     struct trace *trace;               /* NULL: no step log */
-    const struct realmprobe_guard *guard;  /* NULL: no guard */
-    struct ctxcache *contexts;         /* borrowed; NULL: a new krb5
-                                          context for every run */
+    struct realm_state *state;         /* borrowed: the realm's lockout
+                                          guard and kept context; NULL:
+                                          no guard, a new context */
 };
 
 /*
  * Run every probe of conf in order (discovery, kdc, tgt, service), each
  * network exchange ending by opts->deadline, asking DNS as opts->dns says.
- * When the guard is active, tgt and service are not attempted: they report
- * the guard's error with `skipped` set.  Fills res (caller clears it with
+ * The credentials are presented only when the realm state's lockout guard
+ * allows it (realmstate_claim()), and the outcome is given back to it.
+ * When the guard holds them back, tgt and service are not attempted: they
+ * report the guard's error with `skipped` set.  Fills res (caller clears it with
  * result_clear()).  Returns 0, or ENOMEM when the results could not be
  * recorded in full.
  */

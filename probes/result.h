@@ -87,6 +87,8 @@ struct realm_result {
     struct keytab_kvno *keytab_kvnos;  /* owned array of n_keytab_kvnos,
                                           one per principal and enctype */
     size_t n_keytab_kvnos;
+    double backoff_left;      /* seconds of lockout backoff left when the
+                                 probe ended; 0: none */
 };
 
 /* Append a probe result to r; takes ownership of target and message even on
@@ -110,9 +112,6 @@ int result_add_ticket(struct realm_result *r, enum probe_kind kind,
  * strings are copied.  Returns 0, or ENOMEM. */
 int result_add_keytab_kvno(struct realm_result *r, const char *principal,
                            const char *enctype, long kvno);
-
-/* A deep copy of src into *out (caller clears it).  Returns 0 or ENOMEM. */
-int result_copy(const struct realm_result *src, struct realm_result *out);
 
 /* Append a kdc_info entry; takes ownership of target. */
 int result_add_kdc(struct realm_result *r, char *target, int has_skew,

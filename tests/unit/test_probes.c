@@ -146,20 +146,20 @@ profile_equality(void **state)
     }
 }
 
-/* A probe's context for r with the KDCs hosts, from cache. */
+/* A probe's session for r with the KDCs hosts, with the realm state st. */
 static struct realm_ctx *
 open_ctx(const struct conf_realm *r, const char *const *hosts,
-         struct ctxcache *cache, struct kdc_set *set)
+         struct realm_state *st, struct kdc_set *set)
 {
     struct realm_ctx *rc = NULL;
 
     memset(set, 0, sizeof(*set));
     for (size_t i = 0; hosts[i] != NULL; i++)
         add_target(set, hosts[i], 88, KDC_PROTO_UDP);
-    assert_int_equal(realmctx_open(r, set, 0, NULL, cache, &rc), 0);
+    assert_int_equal(realmctx_open(r, set, 0, NULL, st, &rc), 0);
     assert_non_null(rc);
     assert_ptr_equal(rc->conf, r);
-    assert_string_equal(rc->realm, r->realm);
+    assert_ptr_equal(rc->ctx, rc->kept->ctx);
     return rc;
 }
 
@@ -172,56 +172,64 @@ contexts_are_kept_per_realm(void **state)
     static const char *const two_swapped[] = { "kdc2", "kdc1", NULL };
     static const char *const other[] = { "kdc3", NULL };
     struct conf_realm r = realm_conf(), s = realm_conf();
-    struct ctxcache cache;
+    struct realm_states states;
+    struct realm_state *st_r, *st_s;
     struct kdc_set set_a, set_b;
     struct realm_ctx *a, *b;
     krb5_context kept;
 
     (void)state;
     s.realm = (char *)(uintptr_t) "OTHER.EXAMPLE.COM";
-    ctxcache_init(&cache);
+    realmstates_init(&states);
+    st_r = realmstates_get(&states, r.realm);
+    st_s = realmstates_get(&states, s.realm);
+    assert_non_null(st_r);
+    assert_non_null(st_s);
+    assert_ptr_equal(realmstates_get(&states, r.realm), st_r);
+    assert_ptr_not_equal(st_r, st_s);
 
-    a = open_ctx(&r, two, &cache, &set_a);
+    a = open_ctx(&r, two, st_r, &set_a);
     kept = a->ctx;
-    realmctx_close(a, &cache);
+    realmctx_close(a);
     discovery_free(&set_a);
-    assert_int_equal(cache.n_idle, 1);
+    assert_non_null(st_r->idle);
 
     /* The same KDCs, in another order: the same context, taken out. */
-    a = open_ctx(&r, two_swapped, &cache, &set_a);
+    a = open_ctx(&r, two_swapped, st_r, &set_a);
     assert_ptr_equal(a->ctx, kept);
-    assert_int_equal(cache.n_idle, 0);
+    assert_null(st_r->idle);
 
     /* While it is out, a second probe of the realm gets its own. */
-    b = open_ctx(&r, two, &cache, &set_b);
+    b = open_ctx(&r, two, st_r, &set_b);
     assert_ptr_not_equal(b->ctx, kept);
-    realmctx_close(a, &cache);
-    realmctx_close(b, &cache);
+    realmctx_close(a);
+    realmctx_close(b);
     discovery_free(&set_a);
     discovery_free(&set_b);
-    assert_int_equal(cache.n_idle, 1);   /* one per realm */
+    assert_non_null(st_r->idle);          /* one per realm */
 
     /* Another realm does not take it. */
-    a = open_ctx(&s, two, &cache, &set_a);
-    assert_int_equal(cache.n_idle, 1);
-    realmctx_close(a, &cache);
+    a = open_ctx(&s, two, st_s, &set_a);
+    assert_non_null(st_r->idle);
+    realmctx_close(a);
     discovery_free(&set_a);
-    assert_int_equal(cache.n_idle, 2);
+    assert_non_null(st_s->idle);
 
     /* Other KDCs: a new context, and the stale one is gone. */
-    a = open_ctx(&r, other, &cache, &set_a);
-    assert_int_equal(cache.n_idle, 1);
-    realmctx_close(a, &cache);
+    a = open_ctx(&r, other, st_r, &set_a);
+    assert_null(st_r->idle);
+    realmctx_close(a);
     discovery_free(&set_a);
 
     /* A reload drops them all. */
-    ctxcache_clear(&cache);
-    assert_int_equal(cache.n_idle, 0);
-    a = open_ctx(&r, other, &cache, &set_a);
-    realmctx_close(a, NULL);            /* no cache: freed */
+    realmstates_reloaded(&states);
+    assert_null(st_r->idle);
+    assert_null(st_s->idle);
+    a = open_ctx(&r, other, NULL, &set_a);
+    realmctx_close(a);                    /* no state: freed */
     discovery_free(&set_a);
-    assert_int_equal(cache.n_idle, 0);
-    ctxcache_destroy(&cache);
+    assert_null(st_r->idle);
+    realmstates_destroy(&states);
 }
 
 /* The profile really drives a krb5 context. */

@@ -1,0 +1,213 @@
+/* realmstate: per-realm state kept between probes; see realmstate.h. */
+#include "probes/realmstate.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clocks.h"
+#include "base/log.h"
+
+void
+realmstates_init(struct realm_states *set)
+{
+    memset(set, 0, sizeof(*set));
+    pthread_mutex_init(&set->lock, NULL);
+}
+
+static void
+state_free(struct realm_state *st)
+{
+    if (st == NULL)
+        return;
+    krbctx_free(st->idle);
+    pthread_cond_destroy(&st->released);
+    pthread_mutex_destroy(&st->lock);
+    free(st->realm);
+    free(st);
+}
+
+void
+realmstates_destroy(struct realm_states *set)
+{
+    for (size_t i = 0; i < set->n; i++)
+        state_free(set->items[i]);
+    free(set->items);
+    pthread_mutex_destroy(&set->lock);
+    memset(set, 0, sizeof(*set));
+}
+
+static struct realm_state *
+state_new(const char *realm)
+{
+    struct realm_state *st = calloc(1, sizeof(*st));
+    pthread_condattr_t attr;
+
+    if (st == NULL)
+        return NULL;
+    st->realm = strdup(realm);
+    if (st->realm == NULL) {
+        free(st);
+        return NULL;
+    }
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&st->released, &attr);
+    pthread_condattr_destroy(&attr);
+    return st;
+}
+
+struct realm_state *
+realmstates_get(struct realm_states *set, const char *realm)
+{
+    struct realm_state *st = NULL;
+
+    pthread_mutex_lock(&set->lock);
+    for (size_t i = 0; i < set->n; i++) {
+        if (strcmp(set->items[i]->realm, realm) == 0) {
+            st = set->items[i];
+            goto done;
+        }
+    }
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 8;
+        struct realm_state **grown = realloc(set->items,
+                                             cap * sizeof(*grown));
+        if (grown == NULL)
+            goto done;
+        set->items = grown;
+        set->cap = cap;
+    }
+    st = state_new(realm);
+    if (st != NULL)
+        set->items[set->n++] = st;
+done:
+    pthread_mutex_unlock(&set->lock);
+    return st;
+}
+
+void
+realmstates_reloaded(struct realm_states *set)
+{
+    pthread_mutex_lock(&set->lock);
+    for (size_t i = 0; i < set->n; i++) {
+        struct realm_state *st = set->items[i];
+        struct krbctx *idle;
+
+        pthread_mutex_lock(&st->lock);
+        lockout_reset(&st->lockout);
+        idle = st->idle;
+        st->idle = NULL;
+        pthread_mutex_unlock(&st->lock);
+        krbctx_free(idle);
+    }
+    pthread_mutex_unlock(&set->lock);
+}
+
+struct krbctx *
+realmstate_take_ctx(struct realm_state *st, const struct krbprofile *profile)
+{
+    struct krbctx *kc;
+
+    pthread_mutex_lock(&st->lock);
+    kc = st->idle;
+    st->idle = NULL;
+    pthread_mutex_unlock(&st->lock);
+    if (kc != NULL && !krbprofile_equal(&kc->profile, profile)) {
+        krbctx_free(kc);      /* made for KDCs or settings now changed */
+        kc = NULL;
+    }
+    return kc;
+}
+
+void
+realmstate_give_ctx(struct realm_state *st, struct krbctx *kc)
+{
+    struct krbctx *older;
+
+    pthread_mutex_lock(&st->lock);
+    older = st->idle;
+    st->idle = kc;
+    pthread_mutex_unlock(&st->lock);
+    krbctx_free(older);
+}
+
+const char *
+realmstate_cred_path(const struct conf_realm *conf)
+{
+    return conf->keytab != NULL ? conf->keytab : conf->password_file;
+}
+
+enum guard_claim
+realmstate_claim(struct realm_state *st, const char *cred_path,
+                 double deadline, struct cred_stamp *stamp_out,
+                 struct guard_view *view_out)
+{
+    struct timespec until = clocks_timespec(deadline);
+    enum guard_claim claim;
+    double left = 0;
+
+    pthread_mutex_lock(&st->lock);
+    /* Wait out a presentation in flight: its outcome decides ours. */
+    while (st->presenting) {
+        if (pthread_cond_timedwait(&st->released, &st->lock, &until) ==
+                ETIMEDOUT && st->presenting) {
+            pthread_mutex_unlock(&st->lock);
+            return GUARD_BUSY;
+        }
+    }
+    /* Stamp the file under the lock, so that the stamp checked is the
+     * stamp recorded with the outcome. */
+    lockout_stamp(cred_path, stamp_out);
+    if (lockout_active(&st->lockout, stamp_out, clocks_now(), &left)) {
+        view_out->left = left;
+        view_out->error = st->lockout.error;
+        snprintf(view_out->message, sizeof(view_out->message), "%s",
+                 st->lockout.message);
+        claim = GUARD_ARMED;
+    } else {
+        st->presenting = 1;
+        claim = GUARD_PRESENT;
+    }
+    pthread_mutex_unlock(&st->lock);
+    return claim;
+}
+
+void
+realmstate_release(struct realm_state *st, const struct conf_realm *conf,
+                   const struct cred_stamp *stamp, int success,
+                   struct probe_error error, const char *message)
+{
+    struct lockout_policy policy = { conf->backoff, conf->backoff_max };
+    double period;
+    int armed;
+
+    pthread_mutex_lock(&st->lock);
+    lockout_after_tgt(&st->lockout, &policy, success, error, message, stamp,
+                      clocks_now());
+    armed = !success && lockout_is_credential_error(error);
+    period = st->lockout.period;
+    st->presenting = 0;
+    pthread_cond_broadcast(&st->released);
+    pthread_mutex_unlock(&st->lock);
+    if (armed)
+        log_warn("realm=%s probe=tgt: credential failure %s; not presenting "
+                 "the credentials again for %.0f s (lockout guard)",
+                 st->realm, krb5err_name(error.space, error.code), period);
+}
+
+double
+realmstate_backoff_left(struct realm_state *st, const char *cred_path)
+{
+    struct cred_stamp stamp;
+    double left = 0;
+
+    lockout_stamp(cred_path, &stamp);
+    pthread_mutex_lock(&st->lock);
+    if (!lockout_active(&st->lockout, &stamp, clocks_now(), &left))
+        left = 0;
+    pthread_mutex_unlock(&st->lock);
+    return left;
+}
