@@ -1,6 +1,6 @@
 /*
  * endpoint: the host-and-port strings of the config (KDC entries and name
- * servers), parsed and checked.  Pure.
+ * servers), parsed with base/hostport and checked.  Pure.
  */
 #ifndef KRB5EXP_ENDPOINT_H
 #define KRB5EXP_ENDPOINT_H
@@ -10,10 +10,6 @@
 #include "conf/conf.h"
 
 #define ENDPOINT_DEFAULT_KDC_PORT 88
-
-/* A port of 1 to 65535 in decimal digits only: returns 0 and sets
- * *port_out, or -1. */
-int endpoint_parse_port(const char *text, unsigned short *port_out);
 
 /*
  * One KDC entry: "host", "host:port", "[v6]" or "[v6]:port".  On success
