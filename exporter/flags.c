@@ -1,10 +1,10 @@
 /* flags: command-line parsing; see flags.h. */
 #include "exporter/flags.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "base/hostport.h"
 
 const char *
 flags_usage(void)
@@ -30,31 +30,15 @@ int
 flags_split_listen(const char *addr, char *host, size_t host_len,
                    unsigned short *port)
 {
-    const char *colon, *hstart = addr, *hend;
-    char *end;
-    long p;
+    struct hostport hp;
 
-    if (addr[0] == '[') {
-        hend = strchr(addr, ']');
-        if (hend == NULL || hend[1] != ':')
-            return -1;
-        hstart = addr + 1;
-        colon = hend + 1;
-    } else {
-        colon = strrchr(addr, ':');
-        if (colon == NULL || memchr(addr, ':', (size_t)(colon - addr)) != NULL)
-            return -1;
-        hend = colon;
-    }
-    if ((size_t)(hend - hstart) >= host_len)
+    /* A listen address has no default port, and an empty host means every
+     * address. */
+    if (hostport_parse(addr, 0, HOSTPORT_ANY_HOST, &hp, NULL, 0) != 0
+        || strlen(hp.host) >= host_len)
         return -1;
-    errno = 0;
-    p = strtol(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || errno != 0 || p < 1 || p > 65535)
-        return -1;
-    memcpy(host, hstart, (size_t)(hend - hstart));
-    host[hend - hstart] = '\0';
-    *port = (unsigned short)p;
+    memcpy(host, hp.host, strlen(hp.host) + 1);
+    *port = hp.port;
     return 0;
 }
 

@@ -32,8 +32,10 @@ int flags_parse(int argc, char *const *argv, struct flags *out, char *err,
                 size_t err_len);
 
 /*
- * Split a listen address "HOST:PORT", ":PORT" or "[V6]:PORT".  host gets ""
- * for every address.  Returns 0, or -1 when it is malformed.  Pure.
+ * Split a listen address "HOST:PORT", ":PORT" or "[V6]:PORT" (base/hostport
+ * rules; the port is required).  On success returns 0, writes the host into
+ * host[host_len] ("" for every address) and sets *port.  Returns -1 when it
+ * is malformed or the host does not fit, and leaves both untouched.  Pure.
  */
 int flags_split_listen(const char *addr, char *host, size_t host_len,
                        unsigned short *port);
