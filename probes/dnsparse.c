@@ -2,10 +2,11 @@
 #include "probes/dnsparse.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/hostport.h"
 
 const char *
 dnsparse_proto_name(enum kdc_proto proto)
@@ -13,45 +14,23 @@ dnsparse_proto_name(enum kdc_proto proto)
     return proto == KDC_PROTO_TCP ? "tcp" : "udp";
 }
 
-/* Parse "HOST", "HOST:PORT", "[V6]" or "[V6]:PORT" into spec. */
+/*
+ * Parse the host part of a URI record, "HOST", "HOST:PORT", "[V6]" or
+ * "[V6]:PORT", into spec (base/hostport rules, port 88 when none is
+ * given), lowercased and without a trailing dot.  Returns 0, or -1 when it
+ * is malformed or leaves no host.
+ */
 static int
 parse_hostport(const char *s, struct kdc_spec *spec)
 {
-    const char *hs = s, *he, *port = NULL;
-    char *end;
-    long p;
+    struct hostport hp;
 
-    if (*s == '[') {
-        he = strchr(s, ']');
-        if (he == NULL)
-            return -1;
-        hs = s + 1;
-        if (he[1] == ':')
-            port = he + 2;
-        else if (he[1] != '\0')
-            return -1;
-    } else {
-        he = strchr(s, ':');
-        if (he != NULL) {
-            if (strchr(he + 1, ':') != NULL)
-                return -1;    /* an IPv6 address needs brackets */
-            port = he + 1;
-        } else {
-            he = s + strlen(s);
-        }
-    }
-    if (he == hs || (size_t)(he - hs) >= sizeof(spec->host))
+    if (hostport_parse(s, 88, 0, &hp, NULL, 0) != 0)
         return -1;
-    memcpy(spec->host, hs, (size_t)(he - hs));
-    spec->host[he - hs] = '\0';
-    spec->port = 88;
-    if (port != NULL) {
-        errno = 0;
-        p = strtol(port, &end, 10);
-        if (*port == '\0' || *end != '\0' || errno || p < 1 || p > 65535)
-            return -1;
-        spec->port = (unsigned short)p;
-    }
+    _Static_assert(sizeof(spec->host) >= sizeof(hp.host),
+                   "a kdc_spec holds every host hostport gives");
+    memcpy(spec->host, hp.host, sizeof(hp.host));
+    spec->port = hp.port;
     dnsparse_normalize_host(spec->host);
     return spec->host[0] != '\0' ? 0 : -1;
 }

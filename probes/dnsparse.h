@@ -23,9 +23,9 @@ struct kdc_spec {
 /*
  * Parse a Kerberos URI record value, "krb5srv:FLAGS:TRANSPORT:HOST[:PORT]"
  * (MIT's format: FLAGS may hold "m" for a primary KDC, TRANSPORT is "udp",
- * "tcp" or "kkdcp", HOST may be a bracketed IPv6 address).  Returns 0 and
- * fills *out; 1 for a well-formed record we do not use (kkdcp, i.e. HTTPS
- * proxies); -1 for a malformed one.
+ * "tcp" or "kkdcp", HOST[:PORT] is read by base/hostport, so HOST may be a
+ * bracketed IPv6 address).  Returns 0 and fills *out; 1 for a well-formed
+ * record we do not use (kkdcp, i.e. HTTPS proxies); -1 for a malformed one.
  */
 int dnsparse_uri(const char *uri, struct kdc_spec *out);
 
