@@ -32,6 +32,11 @@ static const struct listen_case listen_cases[] = {
     { "host:65536", 0, NULL, 0, "port too large" },
     { "host:12ab", 0, NULL, 0, "junk in port" },
     { "host:-5", 0, NULL, 0, "negative port" },
+    { "host:+80", 0, NULL, 0, "signed port" },
+    { "host: 80", 0, NULL, 0, "space before the port" },
+    { "[]:80", 0, NULL, 0, "empty brackets are not every address" },
+    { "[localhost]:80", 0, NULL, 0, "a name in brackets" },
+    { "local host:80", 0, NULL, 0, "space in the host" },
 };
 
 static void
