@@ -7,9 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "exporter/debugpage.h"
 #include "base/log.h"
 #include "base/clocks.h"
 #include "probes/krb5err.h"
@@ -140,13 +138,8 @@ log_failures(const struct realm_result *results, size_t n)
     }
 }
 
-/*
- * Write the exposition of a scrape's outcome.  With self_metrics the
- * exporter's own metrics follow; errors_total is limited to the realms
- * shown otherwise.
- */
-static int
-render(struct app *app, const struct scrape_outcome *o, int self_metrics,
+int
+app_render(struct app *app, const struct scrape_outcome *o, int self_metrics,
        double started, struct sbuf *out)
 {
     struct error_count *errors = NULL;
@@ -224,7 +217,7 @@ app_scrape(struct app *app, double budget_seconds, char **text_out,
     if (ret != 0)
         goto cleanup;
     log_failures(outcome.view, n);
-    ret = render(app, &outcome, 1, started, &out);
+    ret = app_render(app, &outcome, 1, started, &out);
     if (ret != 0)
         goto cleanup;
     *text_out = sbuf_take(&out, len_out);
@@ -240,199 +233,21 @@ cleanup:
     return ret;
 }
 
-int
-app_metrics(void *arg, double budget_seconds, struct http_reply *out)
+void
+app_begin_shutdown(struct app *app)
 {
-    struct app *app = arg;
-    int ret = app_scrape(app, budget_seconds, &out->body, &out->len, NULL);
-
-    if (ret != 0) {
-        log_error("scrape failed: %s", strerror(ret));
-        return -1;
-    }
-    out->status = 200;
-    out->content_type = HTTP_TYPE_METRICS;
-    return 0;
-}
-
-/* Index of a configured realm by name, or -1. */
-static long
-realm_index(const struct conf *conf, const char *realm)
-{
-    for (size_t i = 0; i < conf->n_realms; i++) {
-        if (strcmp(conf->realms[i].realm, realm) == 0)
-            return (long)i;
-    }
-    return -1;
+    pthread_mutex_lock(&app->lock);
+    app->stopping = 1;
+    pthread_mutex_unlock(&app->lock);
 }
 
 int
-app_probe(void *arg, const struct probe_query *query, double budget_seconds,
-          struct http_reply *out)
+app_ready(struct app *app)
 {
-    struct app *app = arg;
-    struct confref *conf = app_conf(app);
-    struct scrape_outcome outcome;
-    double started = clocks_now(), wall_start = clocks_wall();
-    struct sbuf metrics, page;
-    long i = realm_index(conf->conf, query->realm);
-    size_t idx;
-    int ret;
-
-    if (i < 0) {
-        /* Only configured realms are ever probed; the name is not echoed
-         * back, so nothing from the query string reaches the reply. */
-        confref_put(conf);
-        return http_reply_text(out, 400, "unknown realm: it is not in the "
-                               "configuration\n");
-    }
-    idx = (size_t)i;
-    memset(&outcome, 0, sizeof(outcome));
-    sbuf_init(&metrics);
-    sbuf_init(&page);
-    /* The trace belongs to the probe's flight, which outlives this
-     * handler when the probe does not finish in time; the outcome gets a
-     * copy of it. */
-    ret = scrape_realms(&app->scraper, conf, &idx, 1, budget_seconds,
-                        query->debug, &outcome);
-    if (ret == 0)
-        ret = render(app, &outcome, 0, started, &metrics);
-    if (ret == 0 && query->debug) {
-        debugpage_write(&page, outcome.results[0], outcome.trace,
-                        metrics.data, wall_start);
-        ret = sbuf_status(&page) == 0 ? 0 : ENOMEM;
-    }
-    if (ret == 0) {
-        struct sbuf *body = query->debug ? &page : &metrics;
-        out->status = 200;
-        out->content_type = query->debug ? HTTP_TYPE_TEXT : HTTP_TYPE_METRICS;
-        out->body = sbuf_take(body, &out->len);
-        ret = out->body != NULL ? 0 : ENOMEM;
-    }
-    sbuf_free(&metrics);
-    sbuf_free(&page);
-    scrape_outcome_clear(&outcome);
-    confref_put(conf);
-    if (ret != 0) {
-        log_error("probe of realm failed: %s", strerror(ret));
-        return -1;
-    }
-    return 0;
-}
-
-int
-app_reload_handler(void *arg, struct http_reply *out)
-{
-    struct app *app = arg;
-    char *report = NULL;
-    int ok = app_reload(app, &report) == 0;
-
-    out->status = ok ? 200 : 500;
-    out->content_type = HTTP_TYPE_TEXT;
-    out->body = report;
-    out->len = report != NULL ? strlen(report) : 0;
-    return report != NULL ? 0 : -1;
-}
-
-int
-app_ready(void *arg)
-{
-    struct app *app = arg;
     int ready;
 
     pthread_mutex_lock(&app->lock);
-    ready = app->conf != NULL;
+    ready = !app->stopping;
     pthread_mutex_unlock(&app->lock);
     return ready;
-}
-
-/* Append text with the five HTML special characters escaped. */
-static void
-add_html(struct sbuf *b, const char *text)
-{
-    for (const char *p = text; *p != '\0'; p++) {
-        switch (*p) {
-        case '&': sbuf_add(b, "&amp;"); break;
-        case '<': sbuf_add(b, "&lt;"); break;
-        case '>': sbuf_add(b, "&gt;"); break;
-        case '"': sbuf_add(b, "&quot;"); break;
-        case '\'': sbuf_add(b, "&#39;"); break;
-        default: sbuf_addn(b, p, 1); break;
-        }
-    }
-}
-
-/* Append text escaped for a URL query value. */
-static void
-add_query_value(struct sbuf *b, const char *text)
-{
-    static const char hex[] = "0123456789ABCDEF";
-
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-            (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_') {
-            sbuf_addn(b, (const char *)p, 1);
-        } else {
-            char enc[4] = { '%', hex[*p >> 4], hex[*p & 15], '\0' };
-            sbuf_add(b, enc);
-        }
-    }
-}
-
-int
-app_landing(void *arg, struct http_reply *out)
-{
-    struct app *app = arg;
-    struct confref *ref = app_conf(app);
-    const struct conf *conf = ref->conf;
-    struct sbuf b;
-
-    sbuf_init(&b);
-    sbuf_add(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                 "<title>krb5_exporter</title></head><body>\n"
-                 "<h1>krb5_exporter</h1>\n<p>Kerberos authentication "
-                 "health for Prometheus, version ");
-    add_html(&b, app->build.version);
-    sbuf_add(&b, ".</p>\n<ul>\n<li><a href=\"metrics\">/metrics</a>: probe "
-                 "every realm now</li>\n<li><a href=\"-/healthy\">/-/healthy"
-                 "</a></li>\n<li><a href=\"-/ready\">/-/ready</a></li>\n"
-                 "</ul>\n<h2>Realms</h2>\n<table>\n<tr><th>realm</th>"
-                 "<th>client</th><th>KDCs</th><th>transport</th>"
-                 "<th>services</th><th>probe</th></tr>\n");
-    for (size_t i = 0; i < conf->n_realms; i++) {
-        const struct conf_realm *r = &conf->realms[i];
-        sbuf_add(&b, "<tr><td>");
-        add_html(&b, r->realm);
-        sbuf_add(&b, "</td><td>");
-        add_html(&b, r->client_principal);
-        sbuf_add(&b, "</td><td>");
-        if (r->n_kdcs == 0)
-            sbuf_add(&b, "(DNS)");
-        for (size_t k = 0; k < r->n_kdcs; k++) {
-            char port[8];
-            snprintf(port, sizeof(port), "%u", (unsigned)r->kdcs[k].port);
-            sbuf_add(&b, k ? ", " : "");
-            add_html(&b, r->kdcs[k].host);
-            sbuf_add(&b, ":");
-            sbuf_add(&b, port);
-        }
-        sbuf_add(&b, "</td><td>");
-        sbuf_add(&b, conf_transport_name(r->transport));
-        sbuf_add(&b, "</td><td>");
-        for (size_t k = 0; k < r->n_services; k++) {
-            sbuf_add(&b, k ? "<br>" : "");
-            add_html(&b, r->services[k]);
-        }
-        sbuf_add(&b, "</td><td><a href=\"probe?realm=");
-        add_query_value(&b, r->realm);
-        sbuf_add(&b, "\">metrics</a> <a href=\"probe?realm=");
-        add_query_value(&b, r->realm);
-        sbuf_add(&b, "&amp;debug=true\">debug</a></td></tr>\n");
-    }
-    sbuf_add(&b, "</table>\n</body></html>\n");
-    confref_put(ref);
-    out->status = 200;
-    out->content_type = HTTP_TYPE_HTML;
-    out->body = sbuf_take(&b, &out->len);
-    return out->body != NULL ? 0 : -1;
 }

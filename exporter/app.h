@@ -26,6 +26,7 @@ struct app {
     struct counters counters;
     struct scraper scraper;
     struct expo_build_info build;     /* static strings */
+    int stopping;                     /* shutting down: not ready */
 };
 
 /*
@@ -56,12 +57,18 @@ int app_reload(struct app *app, char **report_out);
 int app_scrape(struct app *app, double budget_seconds, char **text_out,
                size_t *len_out, struct scrape_outcome *outcome_out);
 
-/* http_handlers callbacks; arg is the struct app. */
-int app_metrics(void *arg, double budget_seconds, struct http_reply *out);
-int app_probe(void *arg, const struct probe_query *query,
-              double budget_seconds, struct http_reply *out);
-int app_reload_handler(void *arg, struct http_reply *out);
-int app_ready(void *arg);
-int app_landing(void *arg, struct http_reply *out);
+/*
+ * Write the exposition of a scrape's outcome into out.  With self_metrics
+ * the exporter's own metrics follow; errors_total is limited to the realms
+ * shown otherwise.  Returns 0 or ENOMEM.
+ */
+int app_render(struct app *app, const struct scrape_outcome *o,
+               int self_metrics, double started, struct sbuf *out);
+
+/* The exporter is shutting down: /-/ready says so from now on. */
+void app_begin_shutdown(struct app *app);
+
+/* 1 while the exporter serves, 0 once it is shutting down. */
+int app_ready(struct app *app);
 
 #endif

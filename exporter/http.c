@@ -145,7 +145,7 @@ serve_get(struct http_server *s, struct MHD_Connection *conn, const char *url)
         if (s->handlers.ready(s->handlers.arg))
             return send_text(conn, MHD_HTTP_OK, "OK\n", NULL);
         return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-                         "not ready: no configuration loaded\n", NULL);
+                         "not ready: shutting down\n", NULL);
     }
     if (strcmp(url, "/-/reload") == 0)
         return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,

@@ -32,7 +32,7 @@ struct http_handlers {
                  double budget_seconds, struct http_reply *out);
     /* POST /-/reload. */
     int (*reload)(void *arg, struct http_reply *out);
-    /* /-/ready: 1 when the config is loaded. */
+    /* /-/ready: 1 while serving, 0 once shutting down. */
     int (*ready)(void *arg);
     /* / */
     int (*landing)(void *arg, struct http_reply *out);

@@ -10,6 +10,7 @@
 
 #include "conf/conf.h"
 #include "exporter/app.h"
+#include "exporter/handlers.h"
 #include "exporter/flags.h"
 #include "exporter/http.h"
 #include "base/log.h"
@@ -103,9 +104,7 @@ read_pem(const char *path)
 static int
 serve(struct app *app, const char *listen_address, const sigset_t *sigs)
 {
-    struct http_handlers handlers = { app, app_metrics, app_probe,
-                                      app_reload_handler, app_ready,
-                                      app_landing };
+    struct http_handlers handlers;
     struct confref *conf = app_conf(app);
     const struct conf_web *web = &conf->conf->web;
     struct http_options options;
@@ -115,6 +114,7 @@ serve(struct app *app, const char *listen_address, const sigset_t *sigs)
     char err[512];
     int sig = 0, status = 1, have_auth = 0;
 
+    handlers_for(app, &handlers);
     memset(&options, 0, sizeof(options));
     options.max_connections = web->max_connections;
     options.idle_timeout = web->idle_timeout;
@@ -167,6 +167,7 @@ serve(struct app *app, const char *listen_address, const sigset_t *sigs)
     }
     log_info("%s: finishing requests in flight, then stopping",
              sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    app_begin_shutdown(app);
     http_stop(server, SHUTDOWN_GRACE_SECONDS);
     status = 0;
 done:
