@@ -7,19 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "conf/privfile.h"
 
 /* Append msg to errs, taking ownership of it (it is freed on failure). */
 static void errs_add(struct conf_errors *errs, char *msg)
 {
-    char **grown = realloc(errs->messages, (errs->count + 1) * sizeof(*grown));
+    char **slot = grow_one(&errs->messages, errs->count, sizeof(*slot));
 
-    if (grown == NULL) {
+    if (slot == NULL) {
         free(msg);
         return;
     }
-    errs->messages = grown;
-    errs->messages[errs->count++] = msg;
+    *slot = msg;
+    errs->count++;
 }
 
 /*

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+
 int
 counters_init(struct counters *c)
 {
@@ -34,11 +36,9 @@ entry_for(struct counters *c, const char *realm, enum probe_kind kind,
             e->error.code == error.code && strcmp(e->realm, realm) == 0)
             return e;
     }
-    e = realloc(c->entries, (c->n_entries + 1) * sizeof(*e));
+    e = grow_one(&c->entries, c->n_entries, sizeof(*e));
     if (e == NULL)
         return NULL;
-    c->entries = e;
-    e = &c->entries[c->n_entries];
     e->realm = strdup(realm);
     if (e->realm == NULL)
         return NULL;

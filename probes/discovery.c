@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/clocks.h"
+#include "base/grow.h"
 
 static int
 transport_allows(enum conf_transport t, enum kdc_proto p)
@@ -36,12 +37,10 @@ discovery_add_specs(struct kdc_set *set, enum conf_transport transport,
         }
         if (j < set->n)
             continue;
-        t = realloc(set->items, (set->n + 1) * sizeof(*t));
+        t = grow_one(&set->items, set->n, sizeof(*t));
         if (t == NULL)
             return ENOMEM;
-        set->items = t;
-        t = &set->items[set->n++];
-        memset(t, 0, sizeof(*t));
+        set->n++;
         t->spec = specs[i];
         memcpy(t->label, label, sizeof(label));
     }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+
 int
 krbprofile_add(struct krbprofile *p, const char *const *names,
                const char *value)
@@ -14,12 +16,9 @@ krbprofile_add(struct krbprofile *p, const char *const *names,
     struct krbprofile_entry *e;
     size_t i;
 
-    e = realloc(p->entries, (p->n_entries + 1) * sizeof(*e));
+    e = grow_one(&p->entries, p->n_entries, sizeof(*e));
     if (e == NULL)
         return ENOMEM;
-    p->entries = e;
-    e = &p->entries[p->n_entries];
-    memset(e, 0, sizeof(*e));
     for (i = 0; i < 3 && names[i] != NULL; i++) {
         e->names[i] = strdup(names[i]);
         if (e->names[i] == NULL)

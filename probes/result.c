@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+
 static const char *const kind_names[PROBE_KIND_COUNT] = {
     [PROBE_DISCOVERY] = "discovery",
     [PROBE_KDC] = "kdc",
@@ -26,14 +28,13 @@ result_add_probe(struct realm_result *r, enum probe_kind kind, char *target,
 {
     struct probe_result *p;
 
-    p = realloc(r->probes, (r->n_probes + 1) * sizeof(*p));
+    p = grow_one(&r->probes, r->n_probes, sizeof(*p));
     if (p == NULL) {
         free(target);
         free(message);
         return ENOMEM;
     }
-    r->probes = p;
-    p = &r->probes[r->n_probes++];
+    r->n_probes++;
     p->kind = kind;
     p->target = target;
     p->success = success;
@@ -50,14 +51,13 @@ result_add_service(struct realm_result *r, char *service, char *principal,
 {
     struct service_info *s;
 
-    s = realloc(r->services, (r->n_services + 1) * sizeof(*s));
+    s = grow_one(&r->services, r->n_services, sizeof(*s));
     if (s == NULL) {
         free(service);
         free(principal);
         return ENOMEM;
     }
-    r->services = s;
-    s = &r->services[r->n_services++];
+    r->n_services++;
     s->service = service;
     s->principal = principal;
     s->kvno = kvno;
@@ -70,13 +70,12 @@ result_add_kdc(struct realm_result *r, char *target, int has_skew,
 {
     struct kdc_info *k;
 
-    k = realloc(r->kdcs, (r->n_kdcs + 1) * sizeof(*k));
+    k = grow_one(&r->kdcs, r->n_kdcs, sizeof(*k));
     if (k == NULL) {
         free(target);
         return ENOMEM;
     }
-    r->kdcs = k;
-    k = &r->kdcs[r->n_kdcs++];
+    r->n_kdcs++;
     k->target = target;
     k->has_skew = has_skew;
     k->skew_seconds = skew_seconds;
@@ -89,18 +88,15 @@ result_add_ticket(struct realm_result *r, enum probe_kind kind, char *target,
 {
     struct ticket_info *t;
 
-    t = realloc(r->tickets, (r->n_tickets + 1) * sizeof(*t));
-    if (t == NULL || target == NULL || session_enctype == NULL ||
-        ticket_enctype == NULL) {
-        if (t != NULL)
-            r->tickets = t;
+    t = target != NULL && session_enctype != NULL && ticket_enctype != NULL
+            ? grow_one(&r->tickets, r->n_tickets, sizeof(*t)) : NULL;
+    if (t == NULL) {
         free(target);
         free(session_enctype);
         free(ticket_enctype);
         return ENOMEM;
     }
-    r->tickets = t;
-    t = &r->tickets[r->n_tickets++];
+    r->n_tickets++;
     t->kind = kind;
     t->target = target;
     t->session_enctype = session_enctype;
@@ -125,25 +121,22 @@ result_add_keytab_kvno(struct realm_result *r, const char *principal,
             return 0;
         }
     }
-    k = realloc(r->keytab_kvnos, (r->n_keytab_kvnos + 1) * sizeof(*k));
-    if (k == NULL)
-        return ENOMEM;
-    r->keytab_kvnos = k;
     p = strdup(principal);
     e = strdup(enctype);
-    if (p == NULL || e == NULL) {
+    k = p != NULL && e != NULL
+            ? grow_one(&r->keytab_kvnos, r->n_keytab_kvnos, sizeof(*k)) : NULL;
+    if (k == NULL) {
         free(p);
         free(e);
         return ENOMEM;
     }
-    k = &r->keytab_kvnos[r->n_keytab_kvnos++];
+    r->n_keytab_kvnos++;
     k->principal = p;
     k->enctype = e;
     k->kvno = kvno;
     return 0;
 }
 
-/* strdup that keeps NULL; sets *failed on allocation failure. */
 int
 result_splice(struct realm_result *r, size_t at, struct realm_result *src)
 {
