@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probes/credfile.h"
 #include "probes/enctypes.h"
 #include "probes/lockout.h"
 
@@ -90,8 +91,11 @@ ktcache_summary_copy(const struct ktcache_summary *src,
 }
 
 /*
- * Read every entry of the keytab at path into a summary.  The keys pass
- * through libkrb5's entry structs only, which it wipes when they are freed.
+ * Read every entry of the keytab at path into a summary.  credfile reads
+ * the file (never blocking on a FIFO or device, bounded, the bytes wiped)
+ * into a MEMORY keytab, so libkrb5 never opens it; beyond that the keys
+ * pass through libkrb5's entry structs only, which it wipes when they are
+ * freed.
  */
 static krb5_error_code
 read_keytab(krb5_context ctx, const char *path, struct ktcache_summary *out)
@@ -103,14 +107,8 @@ read_keytab(krb5_context ctx, const char *path, struct ktcache_summary *out)
     krb5_keytab_entry ent;
     krb5_error_code ret;
     int started = 0;
-    char *name = NULL;
 
-    if (asprintf(&name, "FILE:%s", path) < 0) {
-        name = NULL;
-        ret = ENOMEM;
-        goto cleanup;
-    }
-    ret = krb5_kt_resolve(ctx, name, &kt);
+    ret = credfile_keytab(ctx, path, &kt);
     if (ret != 0)
         goto cleanup;
     ret = krb5_kt_start_seq_get(ctx, kt, &cursor);
@@ -152,14 +150,12 @@ read_keytab(krb5_context ctx, const char *path, struct ktcache_summary *out)
 cleanup:
     if (started)
         krb5_kt_end_seq_get(ctx, kt, &cursor);
-    if (kt != NULL)
-        krb5_kt_close(ctx, kt);
+    credfile_keytab_close(ctx, kt);
     for (size_t i = 0; i < n; i++) {
         free(raw[i].principal);
         free(raw[i].enctype);
     }
     free(raw);
-    free(name);
     return ret;
 }
 

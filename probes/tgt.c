@@ -8,33 +8,14 @@
 #include <string.h>
 
 #include "base/clocks.h"
+#include "probes/credfile.h"
 #include "probes/service.h"
 
 int
 tgt_read_password(const char *path, char *buf, size_t buf_len)
 {
-    FILE *f;
-    size_t n;
-    int ret = 0;
-
-    f = fopen(path, "re");
-    if (f == NULL)
-        return errno;
-    if (fgets(buf, (int)buf_len, f) == NULL) {
-        ret = ferror(f) ? EIO : ENODATA;
-        goto cleanup;
-    }
-    n = strcspn(buf, "\r\n");
-    if (buf[n] == '\0' && n + 1 == buf_len) {
-        ret = ENAMETOOLONG;   /* the line did not fit */
-        goto cleanup;
-    }
-    buf[n] = '\0';
-cleanup:
-    if (ret != 0)
-        explicit_bzero(buf, buf_len);
-    fclose(f);
-    return ret;
+    /* credfile reads it: never blocking on a FIFO, bounded, wiped. */
+    return credfile_read_password(path, buf, buf_len, NULL, 0);
 }
 
 struct expiry {
@@ -75,7 +56,12 @@ record_tgt_details(krb5_context ctx, const char *target,
     return service_record_enctypes(ctx, PROBE_TGT, target, creds, res);
 }
 
-/* Run the AS exchange itself.  Secrets stay in this function. */
+/*
+ * Run the AS exchange itself.  Secrets stay in this function.  libkrb5
+ * never opens the credential files: credfile reads them (refusing a FIFO or
+ * device, which could hold the probe in open()), and a keytab reaches
+ * libkrb5 as a MEMORY keytab of this probe's own.
+ */
 static krb5_error_code
 get_initial(struct realm_ctx *rc, krb5_principal client,
             krb5_get_init_creds_opt *opts, krb5_creds *creds)
@@ -83,30 +69,26 @@ get_initial(struct realm_ctx *rc, krb5_principal client,
     const struct conf_realm *c = rc->conf;
     krb5_keytab kt = NULL;
     krb5_error_code ret;
-    char password[1024];
-    int err;
+    char password[1024], why[CREDFILE_MSG_MAX];
 
     if (c->keytab != NULL) {
-        char name[4200];
-        snprintf(name, sizeof(name), "FILE:%s", c->keytab);
-        ret = krb5_kt_resolve(rc->ctx, name, &kt);
-        if (ret != 0)
-            return ret;
-        ret = krb5_get_init_creds_keytab(rc->ctx, creds, client, kt, 0, NULL,
-                                         opts);
-        krb5_kt_close(rc->ctx, kt);
-        return ret;
+        ret = credfile_keytab(rc->ctx, c->keytab, &kt);
+        if (ret == 0)
+            ret = krb5_get_init_creds_keytab(rc->ctx, creds, client, kt, 0,
+                                             NULL, opts);
+        goto cleanup;
     }
-    err = tgt_read_password(c->password_file, password, sizeof(password));
-    if (err != 0) {
-        krb5_set_error_message(rc->ctx, err,
-                               "cannot read password file \"%s\": %s",
-                               c->password_file, strerror(err));
-        return err;
+    ret = credfile_read_password(c->password_file, password, sizeof(password),
+                                 why, sizeof(why));
+    if (ret != 0) {
+        krb5_set_error_message(rc->ctx, ret, "%s", why);
+        goto cleanup;
     }
     ret = krb5_get_init_creds_password(rc->ctx, creds, client, password, NULL,
                                        NULL, 0, NULL, opts);
+cleanup:
     explicit_bzero(password, sizeof(password));
+    credfile_keytab_close(rc->ctx, kt);
     return ret;
 }
 

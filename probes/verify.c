@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/clocks.h"
+#include "probes/credfile.h"
 #include "probes/ktcache.h"
 
 const char *
@@ -22,7 +23,9 @@ verify_keytab_of(const struct conf_realm *conf, size_t i)
  * Present creds to the service side: an AP-REQ made with the ticket and its
  * session key, read back by krb5_rd_req() with the keytab and the ticket's
  * own server principal, as a service that knows its name does.  The
- * server's auth context has no flags, so no replay cache is opened.
+ * server's auth context has no flags, so no replay cache is opened.  The
+ * keytab is read by credfile into a MEMORY keytab, so libkrb5 never opens
+ * the file (a FIFO or device there could hold the probe).
  */
 static krb5_error_code
 accept_ticket(krb5_context ctx, const char *path, krb5_creds *creds)
@@ -33,31 +36,41 @@ accept_ticket(krb5_context ctx, const char *path, krb5_creds *creds)
     krb5_ticket *ticket = NULL;
     krb5_flags ap_options = 0;
     krb5_error_code ret;
-    char *name = NULL;
 
-    if (asprintf(&name, "FILE:%s", path) < 0) {
-        name = NULL;
-        ret = ENOMEM;
-        goto cleanup;
-    }
     ret = krb5_mk_req_extended(ctx, &client_ac, 0, NULL, creds, &ap_req);
     if (ret == 0)
         ret = krb5_auth_con_init(ctx, &server_ac);
     if (ret == 0)
         ret = krb5_auth_con_setflags(ctx, server_ac, 0);
-    if (ret == 0)
-        ret = krb5_kt_resolve(ctx, name, &kt);
+    if (ret != 0)
+        goto cleanup;
+    ret = credfile_keytab(ctx, path, &kt);
+    if (ret == ENOENT || ret == EACCES || ret == EPERM) {
+        /* What krb5_rd_req() makes of a keytab it cannot open, as when it
+         * opened the file itself; the message still says why. */
+        const char *why = krb5_get_error_message(ctx, ret);
+        krb5_set_error_message(ctx, KRB5KRB_AP_ERR_NOKEY, "%s", why);
+        krb5_free_error_message(ctx, why);
+        ret = KRB5KRB_AP_ERR_NOKEY;
+    }
     if (ret == 0)
         ret = krb5_rd_req(ctx, &server_ac, &ap_req, creds->server, kt,
                           &ap_options, &ticket);
+    if (ret == KRB5KRB_AP_ERR_NOKEY && kt != NULL) {
+        /* libkrb5 names the missing entry only when it reads a FILE
+         * keytab itself; say it as it did. */
+        char *sname = NULL;
+        if (krb5_unparse_name(ctx, creds->server, &sname) == 0)
+            krb5_set_error_message(ctx, ret, "No key table entry found for "
+                                   "%s", sname);
+        krb5_free_unparsed_name(ctx, sname);
+    }
 cleanup:
     krb5_free_ticket(ctx, ticket);
-    if (kt != NULL)
-        krb5_kt_close(ctx, kt);
+    credfile_keytab_close(ctx, kt);
     krb5_free_data_contents(ctx, &ap_req);
     krb5_auth_con_free(ctx, server_ac);
     krb5_auth_con_free(ctx, client_ac);
-    free(name);
     return ret;
 }
 
