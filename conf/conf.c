@@ -183,9 +183,12 @@ static void realm_free(struct conf_realm *r)
     for (size_t i = 0; i < r->n_kdcs; i++)
         free(r->kdcs[i].host);
     free(r->kdcs);
-    free(r->client_principal);
-    free(r->keytab);
-    free(r->password_file);
+    for (size_t i = 0; i < r->n_clients; i++) {
+        free(r->clients[i].principal);
+        free(r->clients[i].keytab);
+        free(r->clients[i].password_file);
+    }
+    free(r->clients);
     for (size_t i = 0; i < r->n_services; i++)
         free(r->services[i]);
     free(r->services);

@@ -17,6 +17,13 @@ struct conf_kdc {
     unsigned short port;      /* 88 when not given */
 };
 
+/* One monitoring client: a principal and the credentials it presents. */
+struct conf_client {
+    char *principal;          /* owned, as written in the config */
+    char *keytab;             /* owned or NULL; exactly one of keytab and */
+    char *password_file;      /* password_file is set */
+};
+
 struct conf_realm {
     char *realm;              /* owned */
     struct conf_kdc *kdcs;    /* owned array of n_kdcs; none: DNS discovery */
@@ -30,9 +37,15 @@ struct conf_realm {
                                  credential failure, seconds, default 300 */
     double backoff_max;       /* lockout guard: longest backoff, default
                                  3600, at least backoff */
-    char *client_principal;   /* owned, as written in the config */
-    char *keytab;             /* owned or NULL; exactly one of keytab and */
-    char *password_file;      /* password_file is set */
+    struct conf_client *clients;     /* owned array of n_clients (at least
+                                        one): `client` or `clients`, in
+                                        order */
+    size_t n_clients;
+    /* Borrowed from clients[0], the first client: the one whose name the
+     * kdc probe's AS-REQ carries and whose TGT asks for the services. */
+    const char *client_principal;
+    const char *keytab;       /* NULL, or the first client's keytab */
+    const char *password_file;   /* NULL, or its password file */
     char **services;          /* owned array of n_services owned strings */
     size_t n_services;
     char **service_keytabs;   /* owned array of n_services entries (NULL

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "conf/endpoint.h"
 
 #define DEFAULT_TIMEOUT 5.0
@@ -25,12 +26,13 @@ static const char *const canon_names[] = {
     [CANON_REVERSE] = "reverse",
 };
 
-/* ---- client = { ... }: each apply() gets the struct conf_realm. ---- */
+/* ---- client = { ... } and each clients entry: each apply() gets the
+ * struct conf_client. ---- */
 
 static void apply_principal(struct walk_ctx *c, const config_setting_t *s,
                             const char *where, void *obj)
 {
-    struct conf_realm *r = obj;
+    struct conf_client *cl = obj;
     const char *v = config_setting_get_string(s);
 
     if (v[0] == '\0')
@@ -40,27 +42,27 @@ static void apply_principal(struct walk_ctx *c, const config_setting_t *s,
         walk_report(c, s, where, "principal \"%s\" contains whitespace or a "
                "control character", v);
     else
-        r->client_principal = walk_copy(c, s, v);
+        cl->principal = walk_copy(c, s, v);
 }
 
 static void apply_keytab(struct walk_ctx *c, const config_setting_t *s,
                          const char *where, void *obj)
 {
-    struct conf_realm *r = obj;
+    struct conf_client *cl = obj;
     const char *v = config_setting_get_string(s);
 
     if (walk_secret_file(c, s, where, "keytab", v) == 0)
-        r->keytab = walk_copy(c, s, v);
+        cl->keytab = walk_copy(c, s, v);
 }
 
 static void apply_password_file(struct walk_ctx *c, const config_setting_t *s,
                                 const char *where, void *obj)
 {
-    struct conf_realm *r = obj;
+    struct conf_client *cl = obj;
     const char *v = config_setting_get_string(s);
 
     if (walk_secret_file(c, s, where, "password_file", v) == 0)
-        r->password_file = walk_copy(c, s, v);
+        cl->password_file = walk_copy(c, s, v);
 }
 
 static const struct walk_key client_keys[] = {
@@ -210,15 +212,16 @@ static void apply_timeout(struct walk_ctx *c, const config_setting_t *s,
     walk_seconds(c, s, where, "timeout", MAX_TIMEOUT, "5 or 2.5", &r->timeout);
 }
 
-static void apply_client(struct walk_ctx *c, const config_setting_t *s,
-                         const char *where, void *obj)
+/* Walk one client group (`client`, or an entry of `clients`) and add it to
+ * the realm's clients. */
+static void add_client(struct walk_ctx *c, const config_setting_t *s,
+                       const char *client_where, struct conf_realm *r)
 {
     int has_keytab = config_setting_get_member(s, "keytab") != NULL;
     int has_pw = config_setting_get_member(s, "password_file") != NULL;
-    char client_where[300];
+    struct conf_client cl = { NULL, NULL, NULL }, *slot;
 
-    snprintf(client_where, sizeof(client_where), "%s: client", where);
-    walk_group(c, s, client_keys, WALK_N_OF(client_keys), client_where, obj);
+    walk_group(c, s, client_keys, WALK_N_OF(client_keys), client_where, &cl);
     if (has_keytab && has_pw)
         walk_report(c, s, client_where, "set only one of \"keytab\" and "
                "\"password_file\", not both");
@@ -226,6 +229,60 @@ static void apply_client(struct walk_ctx *c, const config_setting_t *s,
         walk_report(c, s, client_where, "set \"keytab\" (a keytab file) or "
                "\"password_file\" (a file whose first line is the "
                "password)");
+    for (size_t i = 0; cl.principal != NULL && i < r->n_clients; i++)
+        if (strcmp(r->clients[i].principal, cl.principal) == 0) {
+            walk_report(c, s, client_where, "client \"%s\" is listed twice",
+                   cl.principal);
+            free(cl.principal);
+            cl.principal = NULL;
+        }
+    slot = cl.principal != NULL
+               ? grow_one(&r->clients, r->n_clients, sizeof(*slot)) : NULL;
+    if (slot == NULL) {
+        if (cl.principal != NULL)
+            walk_report(c, s, client_where, "out of memory");
+        free(cl.principal);
+        free(cl.keytab);
+        free(cl.password_file);
+        return;
+    }
+    *slot = cl;
+    r->n_clients++;
+}
+
+static void apply_client(struct walk_ctx *c, const config_setting_t *s,
+                         const char *where, void *obj)
+{
+    char client_where[300];
+
+    snprintf(client_where, sizeof(client_where), "%s: client", where);
+    add_client(c, s, client_where, obj);
+}
+
+static void apply_clients(struct walk_ctx *c, const config_setting_t *s,
+                          const char *where, void *obj)
+{
+    unsigned n = (unsigned)config_setting_length(s);
+
+    if (n == 0)
+        walk_report(c, s, where, "\"clients\" is empty: list one group or "
+               "more, e.g. clients = ( { principal = \"krbmon@EXAMPLE.COM\"; "
+               "keytab = \"/etc/krb5_exporter/krbmon.keytab\"; } );");
+    for (unsigned i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, i);
+        char client_where[300];
+
+        snprintf(client_where, sizeof(client_where), "%s: clients entry %u",
+                 where, i + 1);
+        if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+            walk_report(c, e, where, "\"clients\" entries must be groups "
+                   "such as { principal = \"krbmon@EXAMPLE.COM\"; keytab = "
+                   "\"/etc/krb5_exporter/krbmon.keytab\"; }, not %s",
+                   walk_type_name(config_setting_type(e)));
+            continue;
+        }
+        add_client(c, e, client_where, obj);
+    }
 }
 
 /* ---- a services entry written as a group: each apply() gets the
@@ -370,14 +427,36 @@ static const struct walk_key realm_keys[] = {
     { "backoff_max", T_NUMBER, "a number of seconds, e.g. 3600", NULL,
       apply_backoff_max },
     { "client", T_GROUP, "a group such as { principal = \"...\"; "
-      "keytab = \"...\"; }", "missing \"client\" group, e.g. client = { "
-      "principal = \"krbmon@EXAMPLE.COM\"; keytab = "
-      "\"/etc/krb5_exporter/krbmon.keytab\"; };", apply_client },
+      "keytab = \"...\"; }", NULL, apply_client },
+    { "clients", T_SEQ, "a list of groups such as ( { principal = \"...\"; "
+      "keytab = \"...\"; } )", NULL, apply_clients },
     { "services", T_SEQ, "a list of strings such as ( "
       "\"HTTP/www.example.com\" )", NULL, apply_services },
     { "service_keytab", T_STRING, "a string: the path of the services' "
       "keytab file", NULL, apply_service_keytab },
 };
+
+/* A realm has `client` or `clients`, never both; the first client is
+ * the one the rest of the tree names through client_principal. */
+static void check_clients(struct walk_ctx *c, const config_setting_t *g,
+                          const char *where, struct conf_realm *r)
+{
+    int has_client = config_setting_get_member(g, "client") != NULL;
+    int has_clients = config_setting_get_member(g, "clients") != NULL;
+
+    if (has_client && has_clients)
+        walk_report(c, g, where, "set \"client\" (one client) or \"clients\" "
+               "(a list of them), not both");
+    else if (!has_client && !has_clients)
+        walk_report(c, g, where, "missing \"client\" group, e.g. client = { "
+               "principal = \"krbmon@EXAMPLE.COM\"; keytab = "
+               "\"/etc/krb5_exporter/krbmon.keytab\"; };");
+    if (r->n_clients > 0) {
+        r->client_principal = r->clients[0].principal;
+        r->keytab = r->clients[0].keytab;
+        r->password_file = r->clients[0].password_file;
+    }
+}
 
 void realmgroup_load(struct walk_ctx *c, const config_setting_t *g,
                      unsigned idx, struct conf *conf)
@@ -403,6 +482,7 @@ void realmgroup_load(struct walk_ctx *c, const config_setting_t *g,
         snprintf(where, sizeof(where), "realm #%u", idx + 1);
 
     walk_group(c, g, realm_keys, WALK_N_OF(realm_keys), where, r);
+    check_clients(c, g, where, r);
     if (r->backoff_max < r->backoff)
         walk_report(c, g, where, "backoff_max %g is shorter than backoff %g: the "
                "backoff doubles from backoff up to backoff_max",

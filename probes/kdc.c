@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probes/kdcio.h"
 #include "probes/kdcreply.h"
@@ -37,8 +38,10 @@ kdc_judge_reply(krb5_context ctx, const char *realm,
                                         KRB5KRB_AP_ERR_MSG_TYPE };
         return v;
     }
-    /* A KDC of another realm is no KDC of this one, however alive. */
-    if (strcmp(info.realm, realm) != 0) {
+    /* A KDC of another realm is no KDC of this one, however alive; one
+     * that spells this realm in another case is alive and serves it (the
+     * tgt probe reports the spelling). */
+    if (strcasecmp(info.realm, realm) != 0) {
         v.error = (struct probe_error){ ERR_SPACE_KRB5,
                                         KRB5KDC_ERR_WRONG_REALM };
         return v;

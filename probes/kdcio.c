@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,7 +63,9 @@ kdcio_looks_like_reply(const unsigned char *buf, size_t len)
 
 /*
  * When the connection expects a realm: 1 when buf is a well-framed KDC
- * reply for another realm, else 0.  A reply that does not frame is passed
+ * reply for another realm, else 0.  The realm spelt in another case is
+ * the same realm's KDC (it serves that realm; libkrb5 then judges the
+ * spelling, as an MIT client configured the same way would).  A reply that does not frame is passed
  * on: libkrb5's decoder then says precisely what is wrong with it (an
  * ASN.1 overrun, say), which is worth more than a timeout.
  */
@@ -73,7 +76,7 @@ realm_check(const struct conn *c, const unsigned char *buf, size_t len)
 
     if (c->realm == NULL || kdcreply_parse(buf, len, &info) != 0)
         return 0;
-    return strcmp(info.realm, c->realm) != 0;
+    return strcasecmp(info.realm, c->realm) != 0;
 }
 
 /* End c with an outcome other than a reply; err is the errno for

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/clocks.h"
+#include "probes/kdcreply.h"
 #include "probes/lockout.h"
 
 static int
@@ -30,6 +31,19 @@ reply_error(krb5_context ctx, const unsigned char *reply, size_t len)
     code = (krb5_error_code)err->error + ERROR_TABLE_BASE_krb5;
     krb5_free_error(ctx, err);
     return code;
+}
+
+/* Remember the realm of a reply that spells ours in another case: the
+ * exchange then fails in libkrb5, and the probe says why. */
+static void
+note_realm_spelling(struct realm_ctx *rc, const unsigned char *reply,
+                    size_t len)
+{
+    struct kdcreply_info info;
+
+    if (kdcreply_parse(reply, len, &info) == 0 &&
+        strcmp(info.realm, rc->conf->realm) != 0)
+        snprintf(rc->reply_realm, sizeof(rc->reply_realm), "%s", info.realm);
 }
 
 /* Is message an AS-REQ ([APPLICATION 10])? */
@@ -126,6 +140,7 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
             return (krb5_error_code)err.code;
         }
     }
+    note_realm_spelling(rc, reply, reply_len);
     if (is_as_req(message) &&
         lockout_is_credential_error(krb5err_from_krb5(
             reply_error(ctx, reply, reply_len))))

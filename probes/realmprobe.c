@@ -77,6 +77,34 @@ record_guarded(const struct conf_realm *conf, const struct guard_view *guard,
 }
 
 /*
+ * A KDC that spells the realm in another case is alive and serves it, but
+ * libkrb5 refuses its reply (KRB5_KDCREP_MODIFIED), as an MIT client set
+ * up the same way would: say why, in the tgt result's message.
+ */
+static int
+explain_realm_case(const struct realm_ctx *rc, struct realm_result *res)
+{
+    struct probe_result *tgt;
+    char *why = NULL;
+
+    if (rc->reply_realm[0] == '\0' || res->n_probes == 0 ||
+        res->probes[res->n_probes - 1].kind != PROBE_TGT ||
+        res->probes[res->n_probes - 1].success)
+        return 0;
+    tgt = &res->probes[res->n_probes - 1];
+    if (asprintf(&why, "%s: the KDC answers for realm \"%s\", but the "
+                 "config says realm = \"%s\"; realm names are "
+                 "case-sensitive: write realm = \"%s\"",
+                 tgt->message ? tgt->message : "failed", rc->reply_realm,
+                 rc->conf->realm, rc->reply_realm) < 0)
+        return ENOMEM;
+    trace_add(rc->trace, "tgt: %s", why);
+    free(tgt->message);
+    tgt->message = why;
+    return 0;
+}
+
+/*
  * Present the credentials through the realm's lockout guard: the AS
  * exchange runs only when the guard allows it, and its outcome goes back
  * to the guard.  Without a state there is no guard (unit tests).  Returns
@@ -94,8 +122,12 @@ guarded_tgt(struct realm_ctx *rc, const struct realmprobe_opts *opts,
     const struct probe_result *tgt;
     krb5_error_code ret;
 
-    if (opts->state == NULL)
-        return tgt_probe(rc, res, cc, client);
+    if (opts->state == NULL) {
+        ret = tgt_probe(rc, res, cc, client);
+        if (explain_realm_case(rc, res) != 0)
+            *status = ENOMEM;
+        return ret;
+    }
     switch (realmstate_claim(opts->state, realmstate_cred_path(conf),
                              opts->deadline, &stamp, &view)) {
     case GUARD_ARMED:
@@ -115,6 +147,8 @@ guarded_tgt(struct realm_ctx *rc, const struct realmprobe_opts *opts,
         break;
     }
     ret = tgt_probe(rc, res, cc, client);
+    if (explain_realm_case(rc, res) != 0)
+        *status = ENOMEM;
     tgt = res->n_probes > 0 && res->probes[res->n_probes - 1].kind == PROBE_TGT
               ? &res->probes[res->n_probes - 1] : NULL;
     realmstate_release(opts->state, conf, &stamp, ret == 0,

@@ -183,7 +183,7 @@ struct reject_case {
 #define K3(entry) HEAD "  kdcs = ( " entry " );\n" CLIENT TAIL
 #define KNOWN_REALM_KEYS "(known keys: realm, kdcs, transport, " \
     "canonicalize, timeout, clockskew, backoff, backoff_max, client, " \
-    "services, service_keytab)"
+    "clients, services, service_keytab)"
 
 static const struct reject_case reject_cases[] = {
     /* Syntax. */
@@ -463,6 +463,30 @@ static const struct reject_case reject_cases[] = {
       "seconds, e.g. 5 or 2.5, not a string" }, 1, "timeout as a string" },
     { R3("  timeout = ( 5 );"), { AT3 "\"timeout\" must be", "not a list" },
       1, "timeout as a list" },
+
+    /* clients: a list of client groups, in place of client. */
+    { HEAD "  clients = ( { principal = \"a@EXAMPLE.COM\"; keytab = "
+      "\"@KT@\"; } );\n" KDCS CLIENT TAIL,
+      { "x.conf:2: realm \"EXAMPLE.COM\": set \"client\" (one client) or "
+        "\"clients\" (a list of them), not both" }, 1,
+      "client and clients both given" },
+    { HEAD "  clients = ( );\n" KDCS TAIL,
+      { AT3 "\"clients\" is empty" }, 1, "an empty clients list" },
+    { HEAD "  clients = ( \"a@EXAMPLE.COM\" );\n" KDCS TAIL,
+      { AT3 "\"clients\" entries must be groups", "not a string" }, 1,
+      "a clients entry as a string" },
+    { HEAD "  clients = ( { principal = \"a@EXAMPLE.COM\"; keytab = "
+      "\"@KT@\"; }, { principal = \"a@EXAMPLE.COM\"; password_file = "
+      "\"@PW@\"; } );\n" KDCS TAIL,
+      { AT3 "clients entry 2: client \"a@EXAMPLE.COM\" is listed twice" },
+      1, "the same client twice" },
+    { HEAD "  clients = ( { principal = \"a@EXAMPLE.COM\"; keytab = "
+      "\"@KT@\"; }, { keytab = \"@KT@\"; } );\n" KDCS TAIL,
+      { AT3 "clients entry 2: missing \"principal\"" }, 1,
+      "a clients entry without its principal" },
+    { HEAD "  clients = ( { principal = \"a@EXAMPLE.COM\"; } );\n" KDCS TAIL,
+      { AT3 "clients entry 1: set \"keytab\"" }, 1,
+      "a clients entry without credentials" },
 
     /* client as a whole. */
     { HEAD KDCS TAIL,
@@ -943,6 +967,38 @@ static void test_service_keytabs(void **state)
     conf_free(plain);
 }
 
+/* Every client of `clients`, in order; the first is the realm's client. */
+static void test_clients(void **state)
+{
+    struct conf *conf = load_ok(
+        HEAD KDCS
+        "  clients = ( { principal = \"a@EXAMPLE.COM\"; keytab = \"@KT@\"; },\n"
+        "              { principal = \"b@corp.example\"; "
+        "password_file = \"@PW@\"; } );\n"
+        TAIL);
+    const struct conf_realm *r = &conf->realms[0];
+    struct conf *one;
+
+    (void)state;
+    assert_int_equal(r->n_clients, 2);
+    assert_string_equal(r->clients[0].principal, "a@EXAMPLE.COM");
+    assert_string_equal(r->clients[0].keytab, kt);
+    assert_null(r->clients[0].password_file);
+    assert_string_equal(r->clients[1].principal, "b@corp.example");
+    assert_null(r->clients[1].keytab);
+    assert_string_equal(r->clients[1].password_file, pw);
+    assert_ptr_equal(r->client_principal, r->clients[0].principal);
+    assert_ptr_equal(r->keytab, r->clients[0].keytab);
+    assert_null(r->password_file);
+    conf_free(conf);
+
+    /* `client` is a list of one. */
+    one = load_ok(HEAD KDCS CLIENT TAIL);
+    assert_int_equal(one->realms[0].n_clients, 1);
+    assert_string_equal(one->realms[0].client_principal, "krbmon@EXAMPLE.COM");
+    conf_free(one);
+}
+
 static void test_timeouts(void **state)
 {
     static const struct timeout_case cases[] = {
@@ -1271,6 +1327,7 @@ int main(void)
         cmocka_unit_test(test_errors_accumulate),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_service_keytabs),
+        cmocka_unit_test(test_clients),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
