@@ -663,19 +663,35 @@ def check_wrapper_log(log, what):
                              % (what, log, text[-8000:]))
 
 
-def realm_config(realm, kdcs, principal, keytab=None, password_file=None,
-                 services=(), transport='udp', timeout=5.0, extra=''):
-    """One realm's group in the exporter's config syntax."""
+def _client_group(principal, keytab=None, password_file=None):
+    if keytab:
+        return '{ principal = "%s"; keytab = "%s"; }' % (principal, keytab)
+    return '{ principal = "%s"; password_file = "%s"; }' % (principal,
+                                                            password_file)
+
+
+def realm_config(realm, kdcs, principal=None, keytab=None, password_file=None,
+                 services=(), transport='udp', timeout=5.0, extra='',
+                 clients=None, kpasswd=None):
+    """
+    One realm's group in the exporter's config syntax.  `clients`, a list
+    of dicts with principal and keytab or password_file, is written as a
+    `clients` list in place of the one `client`; `kpasswd`, a list of
+    HOST:PORT, as the realm's kpasswd servers.
+    """
     lines = ['  { realm = "%s";' % realm,
              '    kdcs = ( %s );' % ', '.join('"%s"' % k for k in kdcs),
              '    transport = "%s";' % transport,
              '    timeout = %s;' % repr(float(timeout))]
-    if keytab:
-        lines.append('    client = { principal = "%s"; keytab = "%s"; };'
-                     % (principal, keytab))
+    if clients is not None:
+        lines.append('    clients = ( %s );' % ',\n                '.join(
+            _client_group(**c) for c in clients))
     else:
-        lines.append('    client = { principal = "%s"; password_file = "%s"; };'
-                     % (principal, password_file))
+        lines.append('    client = %s;'
+                     % _client_group(principal, keytab, password_file))
+    if kpasswd is not None:
+        lines.append('    kpasswd = ( %s );'
+                     % ', '.join('"%s"' % k for k in kpasswd))
     lines.append('    services = ( %s );'
                  % ', '.join('"%s"' % s for s in services))
     if extra:
@@ -844,12 +860,15 @@ def asan_quarantine(mb):
     Under AddressSanitizer freed memory waits in a quarantine of up to
     256 MiB before reuse, which looks like growth to a test that watches
     RSS.  Within this block, exporters start with a quarantine of `mb` MiB
-    (0: none), so that RSS shows what the exporter itself holds.
+    (0: none), so that RSS shows what the exporter itself holds.  So too
+    the fake stacks of detect_stack_use_after_return (scripts/test), which
+    fill up to some MiB per thread as frames are used: they stay on, but
+    at their smallest size (64 KiB per frame size class and thread).
     """
     saved = os.environ.get('ASAN_OPTIONS')
     os.environ['ASAN_OPTIONS'] = ((saved + ':') if saved else '') + \
         'quarantine_size_mb=%d:thread_local_quarantine_size_kb=%d' % (
-            mb, 64 if mb else 0)
+            mb, 64 if mb else 0) + ':max_uar_stack_size_log=16'
     try:
         yield
     finally:
