@@ -5,12 +5,13 @@
  * ktparse must never read out of bounds (ASan watches), every span it
  * gives must lie in its record, and whatever it accepts libkrb5's own FILE
  * keytab must read as the same entries in the same order: the input is
- * written to a file and both keytabs are walked side by side.
+ * written to a file in memory and both keytabs are walked side by side.
  */
 #include <krb5/krb5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fuzzutil.h"
@@ -18,14 +19,8 @@
 #include "probes/ktparse.h"
 
 static krb5_context ctx;
-static char dir[64], path[128], file_name[160];
-
-static void
-remove_files(void)
-{
-    unlink(path);
-    rmdir(dir);
-}
+static int memfd = -1;
+static char file_name[64];
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -36,12 +31,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     setenv("KRB5_CONFIG", "/dev/null", 1);
     if (krb5_init_context(&ctx) != 0)
         fuzz_fail("krb5_init_context failed");
-    strcpy(dir, "/tmp/fuzz_keytab.XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        fuzz_fail("mkdtemp failed");
-    snprintf(path, sizeof(path), "%s/in.keytab", dir);
-    snprintf(file_name, sizeof(file_name), "FILE:%s", path);
-    atexit(remove_files);
+    /* libkrb5 reads each input through /proc from a file in memory, so
+     * that nothing is left on disk however the fuzzer ends. */
+    memfd = memfd_create("fuzz_keytab", MFD_CLOEXEC);
+    if (memfd < 0)
+        fuzz_fail("memfd_create failed");
+    snprintf(file_name, sizeof(file_name), "FILE:/proc/self/fd/%d", memfd);
     return 0;
 }
 
@@ -106,11 +101,11 @@ compare_with_file(const uint8_t *data, size_t size, krb5_keytab mem,
     krb5_kt_cursor cf, cm;
     krb5_keytab_entry ef, em;
     krb5_error_code rf, rm;
-    FILE *f = fopen(path, "wb");
     long n = 0;
 
-    if (f == NULL || fwrite(data, 1, size, f) != size || fclose(f) != 0)
-        fuzz_fail("cannot write %s", path);
+    if (ftruncate(memfd, 0) != 0 ||
+        (size > 0 && pwrite(memfd, data, size, 0) != (ssize_t)size))
+        fuzz_fail("cannot write the input to its memfd");
     if (krb5_kt_resolve(ctx, file_name, &file) != 0 ||
         krb5_kt_start_seq_get(ctx, file, &cf) != 0 ||
         krb5_kt_start_seq_get(ctx, mem, &cm) != 0)
