@@ -78,6 +78,17 @@ krbprofile_build(struct krbprofile *p, const struct conf_realm *realm,
         snprintf(skew, sizeof(skew), "%.0f", realm->clockskew);
         ret = add_libdefault(p, "clockskew", skew);
     }
+    /* The monitoring client has a password or a keytab, never a
+     * certificate, so PKINIT is switched off.  Otherwise libkrb5 tries to
+     * load pkinit.so (a package of its own, krb5-pkinit, seldom installed)
+     * with every new context, and every debug trace starts with that
+     * failure.  The preauth mechanisms the exporter needs stay: encrypted
+     * timestamp (what AD asks for) and encrypted challenge (FAST) are built
+     * into libkrb5, and SPAKE's module ships with libkrb5 itself. */
+    if (ret == 0) {
+        const char *names[] = { "plugins", "clpreauth", "disable", NULL };
+        ret = krbprofile_add(p, names, "pkinit");
+    }
     /* libkrb5 wants the realm's KDCs listed before it calls the send hook,
      * which then does the actual talking, in the order the probe chose.
      * The list is kept sorted, so that the profile, and a context made from

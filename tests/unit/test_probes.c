@@ -259,6 +259,86 @@ profile_makes_a_context(void **state)
     discovery_free(&set);
 }
 
+/* Collects libkrb5's trace lines, one after another, without the
+ * "[pid] time: " each starts with. */
+static void KRB5_CALLCONV
+collect_trace(krb5_context ctx, const krb5_trace_info *info, void *data)
+{
+    const char *text;
+
+    (void)ctx;
+    if (info == NULL)
+        return;
+    text = strstr(info->message, ": ");
+    text = text != NULL ? text + 2 : info->message;
+    strncat(data, text, 8191 - strlen(data));
+}
+
+/*
+ * The profile switches PKINIT off, so that libkrb5 does not try to load
+ * pkinit.so (seldom installed) and a debug trace starts with the exchange;
+ * the other preauth mechanisms stay on.  Checked on the first step of an
+ * AS exchange, which is where libkrb5 loads its preauth modules (the step
+ * only makes the request: nothing is sent).
+ */
+static void
+profile_disables_pkinit(void **state)
+{
+    struct conf_realm r = realm_conf();
+    struct kdc_set set;
+    struct krbprofile p;
+    const char *disable[] = { "plugins", "clpreauth", "disable", NULL };
+    const char *enable_only[] = { "plugins", "clpreauth", "enable_only",
+                                  NULL };
+    char **values = NULL;
+    profile_t profile = NULL;
+    krb5_context ctx = NULL;
+    krb5_principal client = NULL;
+    krb5_init_creds_context icc = NULL;
+    krb5_data in = { 0, 0, NULL }, out = { 0, 0, NULL }, realm = { 0, 0, NULL };
+    unsigned int flags = 0;
+    static char trace[8192];
+
+    (void)state;
+    memset(&set, 0, sizeof(set));
+    memset(&p, 0, sizeof(p));
+    add_target(&set, "127.0.0.1", 8888, KDC_PROTO_UDP);
+    assert_int_equal(krbprofile_build(&p, &r, &set), 0);
+    /* Only PKINIT: encrypted timestamp (AD), encrypted challenge (FAST)
+     * and the others are left as libkrb5 has them. */
+    assert_int_equal(krbprofile_lookup(&p, disable, &values), 0);
+    assert_string_equal(values[0], "pkinit");
+    assert_null(values[1]);
+    krbprofile_free_values(values);
+    assert_int_equal(krbprofile_lookup(&p, enable_only, &values), ENOENT);
+
+    assert_int_equal(krbprofile_open(&p, (void **)&profile), 0);
+    assert_int_equal(krb5_init_context_profile(profile, 0, &ctx), 0);
+    profile_release(profile);
+    trace[0] = '\0';
+    assert_int_equal(krb5_set_trace_callback(ctx, collect_trace, trace), 0);
+    assert_int_equal(krb5_parse_name(ctx, "krbmon@EXAMPLE.COM", &client), 0);
+    assert_int_equal(krb5_init_creds_init(ctx, client, NULL, NULL, 0, NULL,
+                                          &icc), 0);
+    assert_int_equal(krb5_init_creds_set_password(ctx, icc, "secret"), 0);
+    assert_int_equal(krb5_init_creds_step(ctx, icc, &in, &out, &realm,
+                                          &flags), 0);
+    assert_true(flags & KRB5_INIT_CREDS_STEP_FLAG_CONTINUE);
+    assert_true(out.length > 0);
+    if (strncmp(trace, "Getting initial credentials for krbmon@EXAMPLE.COM",
+                50) != 0 || strstr(trace, "pkinit") != NULL)
+        fail_msg("the trace does not start with the exchange:\n%s", trace);
+    assert_non_null(strstr(trace, "Sending unauthenticated request"));
+
+    krb5_free_data_contents(ctx, &out);
+    krb5_free_data_contents(ctx, &realm);
+    krb5_init_creds_free(ctx, icc);
+    krb5_free_principal(ctx, client);
+    krb5_free_context(ctx);
+    krbprofile_free(&p);
+    discovery_free(&set);
+}
+
 static void
 discovery_dedupes_and_filters(void **state)
 {
@@ -509,6 +589,7 @@ main(void)
         cmocka_unit_test(profile_holds_the_realm),
         cmocka_unit_test(profile_equality),
         cmocka_unit_test(profile_makes_a_context),
+        cmocka_unit_test(profile_disables_pkinit),
         cmocka_unit_test(contexts_are_kept_per_realm),
         cmocka_unit_test(discovery_dedupes_and_filters),
         cmocka_unit_test(replies_by_tag),
