@@ -183,6 +183,9 @@ static void realm_free(struct conf_realm *r)
     for (size_t i = 0; i < r->n_kdcs; i++)
         free(r->kdcs[i].host);
     free(r->kdcs);
+    for (size_t i = 0; i < r->n_kpasswd; i++)
+        free(r->kpasswd[i].host);
+    free(r->kpasswd);
     for (size_t i = 0; i < r->n_clients; i++) {
         free(r->clients[i].principal);
         free(r->clients[i].keytab);

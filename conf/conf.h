@@ -28,6 +28,11 @@ struct conf_realm {
     char *realm;              /* owned */
     struct conf_kdc *kdcs;    /* owned array of n_kdcs; none: DNS discovery */
     size_t n_kdcs;
+    struct conf_kdc *kpasswd; /* owned array of n_kpasswd: the kpasswd
+                                 servers, port 464 when not given; none:
+                                 the _kpasswd SRV records when kdcs is
+                                 empty too, else no kpasswd probe */
+    size_t n_kpasswd;
     enum conf_transport transport;   /* default TRANSPORT_UDP */
     enum conf_canon canonicalize;    /* default CANON_NONE */
     double timeout;           /* seconds, default 5.0, (0, 300] */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/grow.h"
+#include "base/hostport.h"
 #include "conf/endpoint.h"
 
 #define DEFAULT_TIMEOUT 5.0
@@ -145,6 +146,61 @@ static void apply_kdcs(struct walk_ctx *c, const config_setting_t *s,
             continue;
         }
         r->kdcs[r->n_kdcs++] = kdc;
+    }
+}
+
+#define DEFAULT_KPASSWD_PORT 464
+
+/* kpasswd = ( "host[:port]", ... ): the servers the kpasswd probe asks,
+ * each parsed by base/hostport as a KDC entry is. */
+static void apply_kpasswd(struct walk_ctx *c, const config_setting_t *s,
+                          const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    unsigned n = (unsigned)config_setting_length(s);
+
+    if (n == 0) {
+        walk_report(c, s, where, "\"kpasswd\" is empty: list at least one "
+               "kpasswd server, e.g. kpasswd = ( \"kdc1.example.com\" ); or "
+               "leave \"kpasswd\" out");
+        return;
+    }
+    r->kpasswd = calloc(n, sizeof(*r->kpasswd));
+    if (r->kpasswd == NULL) {
+        walk_report(c, s, where, "out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, i);
+        const char *v;
+        struct hostport hp;
+        char reason[256];
+        size_t j;
+
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            walk_report(c, e, where, "\"kpasswd\" entries must be strings "
+                   "such as \"kdc1.example.com:464\", not %s",
+                   walk_type_name(config_setting_type(e)));
+            continue;
+        }
+        v = config_setting_get_string(e);
+        if (hostport_parse(v, DEFAULT_KPASSWD_PORT, 0, &hp, reason,
+                           sizeof(reason)) != 0) {
+            walk_report(c, e, where, "kpasswd \"%s\": %s", v, reason);
+            continue;
+        }
+        for (j = 0; j < r->n_kpasswd; j++)
+            if (strcasecmp(r->kpasswd[j].host, hp.host) == 0
+                && r->kpasswd[j].port == hp.port)
+                break;
+        if (j < r->n_kpasswd) {
+            walk_report(c, e, where, "kpasswd \"%s\" is listed twice", v);
+            continue;
+        }
+        r->kpasswd[r->n_kpasswd].host = walk_copy(c, e, hp.host);
+        if (r->kpasswd[r->n_kpasswd].host == NULL)
+            continue;
+        r->kpasswd[r->n_kpasswd++].port = hp.port;
     }
 }
 
@@ -414,6 +470,8 @@ static const struct walk_key realm_keys[] = {
       apply_realm_name },
     { "kdcs", T_SEQ, "a list of strings such as ( \"kdc1.example.com:88\" )",
       NULL, apply_kdcs },
+    { "kpasswd", T_SEQ, "a list of strings such as ( "
+      "\"kdc1.example.com:464\" )", NULL, apply_kpasswd },
     { "transport", T_STRING, "one of the strings \"udp\", \"tcp\", \"both\"",
       NULL, apply_transport },
     { "canonicalize", T_STRING, "one of the strings \"none\", \"forward\", "

@@ -181,7 +181,7 @@ struct reject_case {
 #define CAT3 AT3 "client: "
 /* A realm with one KDC entry under test, on line 3. */
 #define K3(entry) HEAD "  kdcs = ( " entry " );\n" CLIENT TAIL
-#define KNOWN_REALM_KEYS "(known keys: realm, kdcs, transport, " \
+#define KNOWN_REALM_KEYS "(known keys: realm, kdcs, kpasswd, transport, " \
     "canonicalize, timeout, clockskew, backoff, backoff_max, client, " \
     "clients, services, service_keytab)"
 
@@ -381,6 +381,40 @@ static const struct reject_case reject_cases[] = {
     { K3("\"kdc1\", { host = \"kdc2\"; }"),
       { AT3 "\"kdcs\" entries must be strings", "not a group" }, 1,
       "kdcs entry group" },
+
+    /* kpasswd: parsed as kdcs entries are, with port 464. */
+    { R3("  kpasswd = ();"),
+      { AT3 "\"kpasswd\" is empty: list at least one kpasswd server, e.g. "
+        "kpasswd = ( \"kdc1.example.com\" ); or leave \"kpasswd\" out" }, 1,
+      "kpasswd empty list" },
+    { R3("  kpasswd = \"kdc1.example.com\";"),
+      { AT3 "\"kpasswd\" must be a list of strings such as ( "
+        "\"kdc1.example.com:464\" ), not a string" }, 1,
+      "kpasswd as a string" },
+    { R3("  kpasswd = ( 464 );"),
+      { AT3 "\"kpasswd\" entries must be strings such as "
+        "\"kdc1.example.com:464\", not an integer" }, 1,
+      "kpasswd entry integer" },
+    { R3("  kpasswd = ( \"kdc1:0\" );"),
+      { AT3 "kpasswd \"kdc1:0\": port \"0\" is not a number from 1 to "
+        "65535" }, 1, "kpasswd port 0" },
+    { R3("  kpasswd = ( \"[::1\" );"),
+      { AT3 "kpasswd \"[::1\": unterminated '[': write an IPv6 address as "
+        "\"[2001:db8::1]\" or \"[2001:db8::1]:464\"" }, 1,
+      "kpasswd IPv6 bracket, the example with port 464" },
+    { R3("  kpasswd = ( \"2001:db8::1\" );"),
+      { AT3 "kpasswd \"2001:db8::1\": an IPv6 address must be written in "
+        "brackets" }, 1, "kpasswd IPv6 without brackets" },
+    { R3("  kpasswd = ( \"kpw one\" );"),
+      { AT3 "kpasswd \"kpw one\": host contains whitespace" }, 1,
+      "kpasswd space in the host" },
+    { R3("  kpasswd = ( \"kdc1.example.com\", \"KDC1.example.com:464\" );"),
+      { AT3 "kpasswd \"KDC1.example.com:464\" is listed twice" }, 1,
+      "kpasswd twice: host case and the default port do not make it "
+      "another" },
+    { R3("  kpasswd = ( \"a:1\", 2, \"b:0\" );"),
+      { AT3 "\"kpasswd\" entries must be strings", AT3 "kpasswd \"b:0\"" },
+      2, "every bad kpasswd entry is reported" },
 
     /* Single kdcs entries. */
     { K3("\"\""), { AT3 "kdc \"\": empty host: expected \"host\", "
@@ -930,6 +964,57 @@ static void test_kdc_entries(void **state)
     }
 }
 
+/* kpasswd entries: read as kdcs entries are, with port 464 by default,
+ * with or without kdcs. */
+static void test_kpasswd_entries(void **state)
+{
+    static const struct kdc_case cases[] = {
+        { "kpw.example.com", "kpw.example.com", 464, "name, default port" },
+        { "kpw.example.com:1464", "kpw.example.com", 1464, "name and port" },
+        { "KPW.Example.com", "KPW.Example.com", 464, "case kept" },
+        { "127.0.0.1", "127.0.0.1", 464, "IPv4 literal" },
+        { "[::1]", "::1", 464, "IPv6, default port" },
+        { "[2001:db8::1]:88", "2001:db8::1", 88, "IPv6 and port" },
+    };
+    struct conf *conf;
+
+    (void)state;
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        char tmpl[512];
+        const struct conf_realm *r;
+
+        snprintf(tmpl, sizeof(tmpl), R3("  kpasswd = ( \"%s\" );"),
+                 cases[i].entry);
+        conf = load_ok(tmpl);
+        r = &conf->realms[0];
+        if (r->n_kpasswd != 1 || strcmp(r->kpasswd[0].host, cases[i].host) != 0
+            || r->kpasswd[0].port != cases[i].port || r->n_kdcs != 1) {
+            print_message("%s: \"%s\" gave %zu entries, host \"%s\" port "
+                          "%u\n", cases[i].why, cases[i].entry, r->n_kpasswd,
+                          r->n_kpasswd ? r->kpasswd[0].host : "-",
+                          r->n_kpasswd ? r->kpasswd[0].port : 0);
+            conf_free(conf);
+            fail();
+        }
+        conf_free(conf);
+    }
+    /* Several, in order, and without kdcs (DNS finds the KDCs). */
+    conf = load_ok(HEAD "  kpasswd = [ \"b.example.com\", \"a.example.com:5\" ];\n"
+                   CLIENT TAIL);
+    assert_int_equal(conf->realms[0].n_kdcs, 0);
+    assert_int_equal(conf->realms[0].n_kpasswd, 2);
+    assert_string_equal(conf->realms[0].kpasswd[0].host, "b.example.com");
+    assert_int_equal(conf->realms[0].kpasswd[0].port, 464);
+    assert_string_equal(conf->realms[0].kpasswd[1].host, "a.example.com");
+    assert_int_equal(conf->realms[0].kpasswd[1].port, 5);
+    conf_free(conf);
+    /* Left out: none. */
+    conf = load_ok(HEAD KDCS CLIENT TAIL);
+    assert_int_equal(conf->realms[0].n_kpasswd, 0);
+    assert_null(conf->realms[0].kpasswd);
+    conf_free(conf);
+}
+
 struct timeout_case {
     const char *value;
     double expected;
@@ -1319,6 +1404,7 @@ int main(void)
         cmocka_unit_test(test_dns_and_discovery),
         cmocka_unit_test(test_web),
         cmocka_unit_test(test_kdc_entries),
+        cmocka_unit_test(test_kpasswd_entries),
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_strings_are_copies),
         cmocka_unit_test(test_load_file),
