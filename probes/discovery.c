@@ -47,20 +47,22 @@ discovery_add_specs(struct kdc_set *set, enum conf_transport transport,
     return 0;
 }
 
-/* The configured KDCs, once per transport the realm uses (UDP first). */
+/* Configured endpoints (the KDCs, or the kpasswd servers), once per
+ * transport the realm uses (UDP first). */
 static int
-from_config(const struct conf_realm *conf, struct kdc_set *set)
+from_config(const struct conf_realm *conf, const struct conf_kdc *list,
+            size_t n, struct kdc_set *set)
 {
     static const enum kdc_proto protos[] = { KDC_PROTO_UDP, KDC_PROTO_TCP };
 
     set->source = "config";
     for (size_t p = 0; p < 2; p++) {
-        for (size_t i = 0; i < conf->n_kdcs; i++) {
+        for (size_t i = 0; i < n; i++) {
             struct kdc_spec spec;
             memset(&spec, 0, sizeof(spec));
-            snprintf(spec.host, sizeof(spec.host), "%s", conf->kdcs[i].host);
+            snprintf(spec.host, sizeof(spec.host), "%s", list[i].host);
             dnsparse_normalize_host(spec.host);
-            spec.port = conf->kdcs[i].port;
+            spec.port = list[i].port;
             spec.proto = protos[p];
             if (discovery_add_specs(set, conf->transport, &spec, 1) != 0)
                 return ENOMEM;
@@ -96,11 +98,12 @@ from_uri(const struct conf_realm *conf, struct dns_client *dc,
     return ret;
 }
 
-/* SRV records _kerberos._udp.REALM and _kerberos._tcp.REALM, each ordered
- * by priority and weight. */
+/* SRV records _SERVICE._udp.REALM and _SERVICE._tcp.REALM (service
+ * "kerberos" or "kpasswd"), each ordered by priority and weight. */
 static int
-from_srv(const struct conf_realm *conf, struct dns_client *dc,
-         struct kdc_set *set, struct probe_error *status)
+from_srv(const struct conf_realm *conf, const char *service,
+         struct dns_client *dc, struct kdc_set *set,
+         struct probe_error *status)
 {
     static const enum kdc_proto protos[] = { KDC_PROTO_UDP, KDC_PROTO_TCP };
     int any_ok = 0;
@@ -113,7 +116,7 @@ from_srv(const struct conf_realm *conf, struct dns_client *dc,
 
         if (!transport_allows(conf->transport, protos[p]))
             continue;
-        snprintf(name, sizeof(name), "_kerberos._%s.%s",
+        snprintf(name, sizeof(name), "_%s._%s.%s", service,
                  dnsparse_proto_name(protos[p]), conf->realm);
         if (dns_srv(dc, name, &recs, &n, &err) != 0) {
             if (!any_ok)
@@ -177,19 +180,20 @@ resolve_all(struct dns_client *dc, struct kdc_set *set)
     }
 }
 
-/* Say in the trace what was found and where it points. */
+/* Say in the trace what was found and where it points; `what` names the
+ * step ("discovery", "kpasswd discovery"). */
 static void
-trace_set(struct trace *trace, const struct kdc_set *set)
+trace_set(struct trace *trace, const char *what, const struct kdc_set *set)
 {
     for (size_t i = 0; i < set->n; i++) {
         const struct kdc_target *t = &set->items[i];
         char addr[64];
         if (t->resolved) {
             resolve_format(&t->addr, addr);
-            trace_add(trace, "discovery: %s (%s) -> %s", t->label,
+            trace_add(trace, "%s: %s (%s) -> %s", what, t->label,
                       set->source, addr);
         } else {
-            trace_add(trace, "discovery: %s (%s) does not resolve: %s",
+            trace_add(trace, "%s: %s (%s) does not resolve: %s", what,
                       t->label, set->source,
                       krb5err_name(t->resolve_error.space,
                                    t->resolve_error.code));
@@ -209,7 +213,7 @@ discovery_run(const struct conf_realm *conf, struct dns_client *dc,
 
     memset(set, 0, sizeof(*set));
     if (conf->n_kdcs > 0) {
-        ret = from_config(conf, set);
+        ret = from_config(conf, conf->kdcs, conf->n_kdcs, set);
     } else {
         trace_add(trace, "discovery: asking DNS for URI _kerberos.%s",
                   conf->realm);
@@ -218,7 +222,7 @@ discovery_run(const struct conf_realm *conf, struct dns_client *dc,
             trace_add(trace, "discovery: no usable URI record (%s); asking "
                       "for SRV _kerberos._udp/_tcp.%s",
                       krb5err_name(status.space, status.code), conf->realm);
-            ret = from_srv(conf, dc, set, &status);
+            ret = from_srv(conf, "kerberos", dc, set, &status);
         }
     }
     if (ret != 0)
@@ -226,7 +230,7 @@ discovery_run(const struct conf_realm *conf, struct dns_client *dc,
     resolve_all(dc, set);
     if (set->source == NULL)
         set->source = "dns_srv";
-    trace_set(trace, set);
+    trace_set(trace, "discovery", set);
     if (set->n == 0) {
         set->error = status.code != ARES_SUCCESS
                          ? status
@@ -264,6 +268,46 @@ discovery_run(const struct conf_realm *conf, struct dns_client *dc,
                                 ? (struct probe_error){ ERR_SPACE_ARES, 0 }
                                 : set->error,
                             message);
+}
+
+int
+discovery_kpasswd(const struct conf_realm *conf, struct dns_client *dc,
+                  struct trace *trace, struct kdc_set *set)
+{
+    struct probe_error status = { ERR_SPACE_ARES, ARES_ENOTFOUND };
+    int ret = 0;
+
+    memset(set, 0, sizeof(*set));
+    if (conf->n_kpasswd > 0) {
+        ret = from_config(conf, conf->kpasswd, conf->n_kpasswd, set);
+    } else if (conf->n_kdcs > 0) {
+        /* A realm whose KDCs are listed says where its servers are; one
+         * that lists no kpasswd server has none to probe. */
+        set->source = "config";
+        return 0;
+    } else {
+        trace_add(trace, "kpasswd discovery: asking DNS for SRV "
+                  "_kpasswd._udp/_tcp.%s", conf->realm);
+        ret = from_srv(conf, "kpasswd", dc, set, &status);
+        if (set->source == NULL)
+            set->source = "dns_srv";
+    }
+    if (ret != 0)
+        return ret;
+    resolve_all(dc, set);
+    trace_set(trace, "kpasswd discovery", set);
+    if (set->n == 0) {
+        set->error = status.code != ARES_SUCCESS
+                         ? status
+                         : (struct probe_error){ ERR_SPACE_ARES,
+                                                 ARES_ENODATA };
+        snprintf(set->why, sizeof(set->why),
+                 "no kpasswd server found in DNS for realm %s "
+                 "(_kpasswd._udp/_tcp SRV records): %s; no kpasswd probe",
+                 conf->realm, ares_strerror((int)set->error.code));
+        trace_add(trace, "kpasswd discovery: %s", set->why);
+    }
+    return 0;
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * discovery: which KDC endpoints a realm has, from the config or from DNS
  * (URI records first, then SRV records, as MIT krb5 looks them up), with
- * their addresses resolved through c-ares.
+ * their addresses resolved through c-ares; and likewise its kpasswd
+ * endpoints (the config, or SRV records).
  */
 #ifndef KRB5EXP_DISCOVERY_H
 #define KRB5EXP_DISCOVERY_H
@@ -42,6 +43,17 @@ int discovery_run(const struct conf_realm *conf, struct dns_client *dc,
                   struct trace *trace, struct kdc_set *set,
                   struct realm_result *res);
 void discovery_free(struct kdc_set *set);
+
+/*
+ * Find conf's kpasswd endpoints and resolve them: the `kpasswd` list, once
+ * per transport the realm uses; for a realm with neither `kpasswd` nor
+ * `kdcs`, the SRV records _kpasswd._udp.REALM and _kpasswd._tcp.REALM; for
+ * a realm with `kdcs` but no `kpasswd`, none.  Records no probe: an empty
+ * set means there is no kpasswd probe (set->why says why, for DNS).  Fills
+ * *set (free with discovery_free()) even on failure.  Returns 0 or ENOMEM.
+ */
+int discovery_kpasswd(const struct conf_realm *conf, struct dns_client *dc,
+                      struct trace *trace, struct kdc_set *set);
 
 /*
  * Append the endpoints of one spec list to set, filtered by transport and

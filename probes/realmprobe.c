@@ -9,6 +9,7 @@
 #include "probes/discovery.h"
 #include "probes/dns.h"
 #include "probes/kdc.h"
+#include "probes/kpasswd.h"
 #include "base/clocks.h"
 #include "probes/realmctx.h"
 #include "probes/service.h"
@@ -167,6 +168,9 @@ realmprobe_run(const struct conf_realm *conf,
     struct kdc_run *kdc_run = NULL;
     struct realm_result kdc_res;
     size_t kdc_at = 0;
+    struct kpasswd_run *kpw_run = NULL;
+    struct realm_result kpw_res;
+    size_t kpw_at = 0;
     krb5_ccache cc = NULL;
     krb5_principal client = NULL;
     struct probe_error err;
@@ -176,6 +180,7 @@ realmprobe_run(const struct conf_realm *conf,
 
     memset(&set, 0, sizeof(set));
     memset(&kdc_res, 0, sizeof(kdc_res));
+    memset(&kpw_res, 0, sizeof(kpw_res));
     res->realm = strdup(conf->realm);
     if (res->realm == NULL)
         return ENOMEM;
@@ -188,6 +193,12 @@ realmprobe_run(const struct conf_realm *conf,
         return record_no_kdc(conf, err, why, res);
     }
     status = discovery_run(conf, dc, opts->trace, &set, res);
+    if (status != 0)
+        goto cleanup;
+    /* kpasswd is a service of its own: probed even when no KDC resolves. */
+    kpw_at = res->n_probes;
+    status = kpasswd_probe_start(conf, dc, opts->deadline, opts->trace,
+                                 &kpw_run);
     if (status != 0)
         goto cleanup;
     if (set.n_resolved == 0) {
@@ -232,6 +243,16 @@ realmprobe_run(const struct conf_realm *conf,
     }
     status = service_probe_all(rc, dc, cc, client, res);
 cleanup:
+    if (kpw_run != NULL) {
+        /* Spliced where the kdc results go, before they are: it ends up
+         * right after them. */
+        int st = kpasswd_probe_finish(kpw_run, &kpw_res);
+        if (st == 0)
+            st = result_splice(res, kpw_at, &kpw_res);
+        if (status == 0)
+            status = st;
+        result_clear(&kpw_res);
+    }
     if (kdc_run != NULL) {
         /* The kdc results go right after discovery, where a reader looks
          * for them. */

@@ -13,6 +13,7 @@ static const char *const kind_names[PROBE_KIND_COUNT] = {
     [PROBE_TGT] = "tgt",
     [PROBE_SERVICE] = "service",
     [PROBE_VERIFY] = "verify",
+    [PROBE_KPASSWD] = "kpasswd",
 };
 
 const char *
