@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/grow.h"
+#include "probes/ntstatus.h"
 
 int
 counters_init(struct counters *c)
@@ -23,17 +24,24 @@ counters_destroy(struct counters *c)
     c->n_entries = 0;
 }
 
-/* Find or create the entry for a key; called with the lock held. */
+/*
+ * Find or create the entry for a key; called with the lock held.  The
+ * status is keyed by its label, not its number, so that two statuses the
+ * table does not know (both "UNKNOWN") never make two series with one
+ * label set.
+ */
 static struct error_count *
 entry_for(struct counters *c, const char *realm, enum probe_kind kind,
-          struct probe_error error)
+          struct probe_error error, unsigned long status)
 {
+    const char *status_name = ntstatus_name(status);
     struct error_count *e;
 
     for (size_t i = 0; i < c->n_entries; i++) {
         e = &c->entries[i];
         if (e->kind == kind && e->error.space == error.space &&
-            e->error.code == error.code && strcmp(e->realm, realm) == 0)
+            e->error.code == error.code && strcmp(e->realm, realm) == 0 &&
+            strcmp(ntstatus_name(e->status), status_name) == 0)
             return e;
     }
     e = grow_one(&c->entries, c->n_entries, sizeof(*e));
@@ -44,6 +52,7 @@ entry_for(struct counters *c, const char *realm, enum probe_kind kind,
         return NULL;
     e->kind = kind;
     e->error = error;
+    e->status = status;
     e->count = 0;
     c->n_entries++;
     return e;
@@ -60,7 +69,8 @@ counters_add_result(struct counters *c, const struct realm_result *r)
         /* A probe the lockout guard did not attempt is no new failure. */
         if (r->probes[i].success || r->probes[i].skipped)
             continue;
-        e = entry_for(c, r->realm, r->probes[i].kind, r->probes[i].error);
+        e = entry_for(c, r->realm, r->probes[i].kind, r->probes[i].error,
+                      r->probes[i].status);
         if (e == NULL) {
             ret = ENOMEM;
             break;

@@ -1,6 +1,7 @@
 /*
- * counters: krb5_probe_errors_total, the per (realm, probe, error) failure
- * counts over the process's life.  Thread-safe; owned by the application.
+ * counters: krb5_probe_errors_total, the per (realm, probe, error, status)
+ * failure counts over the process's life.  Thread-safe; owned by the
+ * application.
  */
 #ifndef KRB5EXP_COUNTERS_H
 #define KRB5EXP_COUNTERS_H
@@ -14,6 +15,10 @@ struct error_count {
     char *realm;              /* owned */
     enum probe_kind kind;
     struct probe_error error;
+    unsigned long status;     /* AD extended status (NTSTATUS); 0: none.
+                                 Statuses with one `status` label share an
+                                 entry: every status ntstatus_name() calls
+                                 "UNKNOWN" counts under the first seen */
     unsigned long long count;
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "probes/krb5err.h"
+#include "probes/ntstatus.h"
 
 void
 expo_escape_label(struct sbuf *out, const char *value)
@@ -74,7 +75,7 @@ family(struct sbuf *out, const char *name, const char *type, const char *help)
     sbuf_addf(out, "\n# TYPE %s %s\n", name, type);
 }
 
-/* A sample with up to five labels; names[i] NULL ends the list. */
+/* A sample with up to six labels; names[i] NULL ends the list. */
 static void
 sample(struct sbuf *out, const char *name, const char *const *names,
        const char *const *values, double v)
@@ -117,7 +118,8 @@ write_probe_families(struct sbuf *out, const struct expo_snapshot *s)
 {
     static const char *const names[] = { "realm", "probe", "target", NULL };
     static const char *const err_names[] = { "realm", "probe", "target",
-                                             "code", "name", NULL };
+                                             "code", "name", "status",
+                                             NULL };
 
     if (count_probes(s, 0) > 0) {
         family(out, "krb5_probe_success", "gauge",
@@ -147,7 +149,8 @@ write_probe_families(struct sbuf *out, const struct expo_snapshot *s)
     if (count_probes(s, 1) > 0) {
         family(out, "krb5_probe_error", "gauge",
                "1 for each probe failing in this scrape, with its error "
-               "code and symbolic name.");
+               "code and symbolic name, and the NTSTATUS of an Active "
+               "Directory extended error (empty when none).");
         for (size_t i = 0; i < s->n_realms; i++) {
             const struct realm_result *r = &s->realms[i];
             for (size_t j = 0; j < r->n_probes; j++) {
@@ -159,7 +162,8 @@ write_probe_families(struct sbuf *out, const struct expo_snapshot *s)
                 const char *v[] = { r->realm, probe_kind_name(p->kind),
                                     p->target, code,
                                     krb5err_name(p->error.space,
-                                                 p->error.code) };
+                                                 p->error.code),
+                                    ntstatus_name(p->status) };
                 sample(out, "krb5_probe_error", err_names, v, 1);
             }
         }
@@ -170,18 +174,20 @@ static void
 write_error_totals(struct sbuf *out, const struct expo_snapshot *s)
 {
     static const char *const names[] = { "realm", "probe", "code", "name",
-                                         NULL };
+                                         "status", NULL };
 
     if (s->n_errors == 0)
         return;
     family(out, "krb5_probe_errors_total", "counter",
-           "Failed probes since the exporter started, by error.");
+           "Failed probes since the exporter started, by error and Active "
+           "Directory extended status.");
     for (size_t i = 0; i < s->n_errors; i++) {
         const struct error_count *e = &s->errors[i];
         char code[24];
         snprintf(code, sizeof(code), "%ld", e->error.code);
         const char *v[] = { e->realm, probe_kind_name(e->kind), code,
-                            krb5err_name(e->error.space, e->error.code) };
+                            krb5err_name(e->error.space, e->error.code),
+                            ntstatus_name(e->status) };
         sample(out, "krb5_probe_errors_total", names, v, (double)e->count);
     }
 }

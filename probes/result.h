@@ -25,6 +25,7 @@ struct probe_result {
     char *message;            /* owned or NULL: library's text of the error */
     int skipped;              /* not attempted (lockout guard): reported,
                                  but not counted as a new failure */
+    unsigned long status;     /* NTSTATUS from AD's extended error; 0: none */
 };
 
 /* What a service probe found out about one configured service. */

@@ -16,6 +16,7 @@
 #include "exporter/expo.h"
 #include "fuzzutil.h"
 #include "probes/krb5err.h"
+#include "probes/ntstatus.h"
 #include "probes/result.h"
 
 #define MAX_ITEMS 4
@@ -111,6 +112,19 @@ error_of(struct reader *r)
     return e;
 }
 
+/* An AD extended status: none, one the table names, or any 32 bits. */
+static unsigned long
+status_of(struct reader *r)
+{
+    static const unsigned long known[] = { 0, 0xC0000234UL, 0xC0000072UL,
+                                           0xC0000193UL, 0xC0000224UL };
+    unsigned k = byte(r);
+
+    if (k < 200)
+        return known[k % (sizeof(known) / sizeof(known[0]))];
+    return (unsigned long)word(r) & 0xffffffffUL;
+}
+
 static void
 build(struct reader *r, struct built *b)
 {
@@ -133,6 +147,7 @@ build(struct reader *r, struct built *b)
             p->error = error_of(r);
             p->message = str_or_null(r);
             p->skipped = byte(r) & 1;
+            p->status = status_of(r);
         }
         rr->services = b->services[i];
         rr->n_services = byte(r) % (MAX_ITEMS + 1);
@@ -163,6 +178,7 @@ build(struct reader *r, struct built *b)
         b->errors[i].realm = str(r);
         b->errors[i].kind = (enum probe_kind)(byte(r) % PROBE_KIND_COUNT);
         b->errors[i].error = error_of(r);
+        b->errors[i].status = status_of(r);
         b->errors[i].count = (unsigned long long)word(r) & 0xffffffffu;
     }
     if (byte(r) & 1) {
@@ -448,6 +464,7 @@ check(const struct built *b, const struct sample *all, size_t n)
             same_label(s, "target", p->target);
             same_label(s, "name", krb5err_name(p->error.space,
                                                p->error.code));
+            same_label(s, "status", ntstatus_name(p->status));
             if (strtol(label(s, "code"), NULL, 10) != p->error.code)
                 fuzz_fail("exposition: code %s, written from %ld",
                           label(s, "code"), p->error.code);
@@ -483,6 +500,7 @@ check(const struct built *b, const struct sample *all, size_t n)
         const struct sample *s = next_of(all, n, &at,
                                          "krb5_probe_errors_total");
         same_label(s, "realm", b->errors[i].realm);
+        same_label(s, "status", ntstatus_name(b->errors[i].status));
         same_number(s, (double)b->errors[i].count);
     }
     if (b->snap.self != NULL) {

@@ -1,9 +1,10 @@
 /*
  * Unit tests for exporter/counters: krb5_probe_errors_total counts every
- * failed probe once per (realm, probe, error), counts no success and no
- * probe the lockout guard skipped, keeps apart what differs only in realm,
- * probe kind or code space, hands out snapshots that are copies, and loses
- * no count to threads adding at once.
+ * failed probe once per (realm, probe, error, status), counts no success
+ * and no probe the lockout guard skipped, keeps apart what differs only in
+ * realm, probe kind, code space or AD extended status (by its label),
+ * hands out snapshots that are copies, and loses no count to threads
+ * adding at once.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include <krb5.h>
 
 #include "exporter/counters.h"
+#include "probes/ntstatus.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -217,6 +219,69 @@ snapshot_is_a_copy(void **state)
     counters_snapshot_free(snap, n);
 }
 
+/* The AD extended status is part of the key, by its label: locked out,
+ * disabled and none are three counters; two statuses the table does not
+ * know share the one "UNKNOWN" counter (one label set, one series). */
+static void
+statuses_are_kept_apart(void **state)
+{
+    static const struct {
+        unsigned long status;
+        int skipped;
+    } rows[] = {
+        { 0xC0000234UL, 0 }, { 0xC0000234UL, 0 }, { 0, 0 },
+        { 0xC0000072UL, 0 }, { 0xC0001234UL, 0 }, { 0xC0005678UL, 0 },
+        /* Skipped by the guard: not counted, whatever its status. */
+        { 0xC0000234UL, 1 },
+    };
+    static const struct {
+        const char *name;
+        unsigned long long count;
+    } want[] = {
+        { "STATUS_ACCOUNT_LOCKED_OUT", 2 }, { "", 1 },
+        { "STATUS_ACCOUNT_DISABLED", 1 }, { "UNKNOWN", 2 },
+    };
+    const struct probe_error revoked = { ERR_SPACE_KRB5,
+                                         KRB5KDC_ERR_CLIENT_REVOKED };
+    struct error_count *got = NULL;
+    struct realm_result r;
+    struct counters c;
+    size_t n = 0;
+
+    (void)state;
+    assert_int_equal(counters_init(&c), 0);
+    memset(&r, 0, sizeof(r));
+    r.realm = strdup("AD.TEST");
+    assert_non_null(r.realm);
+    for (size_t i = 0; i < COUNT(rows); i++) {
+        assert_int_equal(result_add_probe(&r, PROBE_TGT, strdup("target"), 0,
+                                          0.5, revoked, NULL), 0);
+        r.probes[i].status = rows[i].status;
+        r.probes[i].skipped = rows[i].skipped;
+    }
+    assert_int_equal(counters_add_result(&c, &r), 0);
+    result_clear(&r);
+    assert_int_equal(counters_snapshot(&c, &got, &n), 0);
+    assert_int_equal(n, COUNT(want));
+    for (size_t i = 0; i < COUNT(want); i++) {
+        size_t found = 0;
+
+        for (size_t j = 0; j < n; j++) {
+            if (strcmp(ntstatus_name(got[j].status), want[i].name) != 0)
+                continue;
+            found++;
+            if (got[j].count != want[i].count)
+                fail_msg("status \"%s\": count %llu, want %llu",
+                         want[i].name, got[j].count, want[i].count);
+        }
+        if (found != 1)
+            fail_msg("status \"%s\": %zu counters, want 1", want[i].name,
+                     found);
+    }
+    counters_snapshot_free(got, n);
+    counters_destroy(&c);
+}
+
 #define THREADS 8
 #define ROUNDS 500
 
@@ -271,6 +336,7 @@ main(void)
         cmocka_unit_test(counting),
         cmocka_unit_test(nothing_to_count),
         cmocka_unit_test(snapshot_is_a_copy),
+        cmocka_unit_test(statuses_are_kept_apart),
         cmocka_unit_test(threads_lose_nothing),
     };
 

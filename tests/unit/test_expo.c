@@ -151,6 +151,7 @@ fill_snapshot(struct realm_result *r, struct error_count *e,
     e->error = (struct probe_error){ ERR_SPACE_KRB5,
                                      KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN };
     e->count = 7;
+    e->status = 0;
     b->version = "1.2.3";
     b->krb5_version = "1.20.1";
     b->cares_version = "1.18.1";
@@ -184,13 +185,13 @@ static const char golden_a[] =
     "krb5_probe_duration_seconds{realm=\"EXAMPLE.COM\",probe=\"service\",target=\"HTTP/www.example.com@EXAMPLE.COM\"} 0.25\n"
     "krb5_probe_duration_seconds{realm=\"EXAMPLE.COM\",probe=\"service\",target=\"host/\\\"odd\\\"\\\\name@EXAMPLE.COM\"} 0.125\n"
     "krb5_probe_duration_seconds{realm=\"EXAMPLE.COM\",probe=\"verify\",target=\"HTTP/www.example.com@EXAMPLE.COM\"} 0.0625\n"
-    "# HELP krb5_probe_error 1 for each probe failing in this scrape, with its error code and symbolic name.\n"
+    "# HELP krb5_probe_error 1 for each probe failing in this scrape, with its error code and symbolic name, and the NTSTATUS of an Active Directory extended error (empty when none).\n"
     "# TYPE krb5_probe_error gauge\n"
-    "krb5_probe_error{realm=\"EXAMPLE.COM\",probe=\"service\",target=\"host/\\\"odd\\\"\\\\name@EXAMPLE.COM\",code=\"-1765328377\",name=\"KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN\"} 1\n"
-    "krb5_probe_error{realm=\"EXAMPLE.COM\",probe=\"verify\",target=\"HTTP/www.example.com@EXAMPLE.COM\",code=\"-1765328340\",name=\"KRB5KRB_AP_ERR_BADKEYVER\"} 1\n"
-    "# HELP krb5_probe_errors_total Failed probes since the exporter started, by error.\n"
+    "krb5_probe_error{realm=\"EXAMPLE.COM\",probe=\"service\",target=\"host/\\\"odd\\\"\\\\name@EXAMPLE.COM\",code=\"-1765328377\",name=\"KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN\",status=\"\"} 1\n"
+    "krb5_probe_error{realm=\"EXAMPLE.COM\",probe=\"verify\",target=\"HTTP/www.example.com@EXAMPLE.COM\",code=\"-1765328340\",name=\"KRB5KRB_AP_ERR_BADKEYVER\",status=\"\"} 1\n"
+    "# HELP krb5_probe_errors_total Failed probes since the exporter started, by error and Active Directory extended status.\n"
     "# TYPE krb5_probe_errors_total counter\n"
-    "krb5_probe_errors_total{realm=\"EXAMPLE.COM\",probe=\"service\",code=\"-1765328377\",name=\"KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN\"} 7\n"
+    "krb5_probe_errors_total{realm=\"EXAMPLE.COM\",probe=\"service\",code=\"-1765328377\",name=\"KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN\",status=\"\"} 7\n"
     "# HELP krb5_kdc_discovered Number of KDC endpoints found for the realm, by source (config, dns_uri or dns_srv).\n"
     "# TYPE krb5_kdc_discovered gauge\n"
     "krb5_kdc_discovered{realm=\"EXAMPLE.COM\",source=\"dns_srv\"} 2\n"
@@ -321,6 +322,72 @@ families_are_contiguous(void **state)
     result_clear(&r[1]);
 }
 
+/* The status label: the extended error's name, "UNKNOWN" for a status the
+ * table lacks, "" for none; the same label set on every sample of the two
+ * families, and one counter series per label value. */
+static void
+status_label(void **state)
+{
+    static const char want[] =
+        "# HELP krb5_probe_error 1 for each probe failing in this scrape, with its error code and symbolic name, and the NTSTATUS of an Active Directory extended error (empty when none).\n"
+        "# TYPE krb5_probe_error gauge\n"
+        "krb5_probe_error{realm=\"AD.EXAMPLE.COM\",probe=\"tgt\",target=\"krbmon@AD.EXAMPLE.COM\",code=\"-1765328366\",name=\"KRB5KDC_ERR_CLIENT_REVOKED\",status=\"STATUS_ACCOUNT_LOCKED_OUT\"} 1\n"
+        "krb5_probe_error{realm=\"AD.EXAMPLE.COM\",probe=\"service\",target=\"HTTP/www.ad.example.com@AD.EXAMPLE.COM\",code=\"-1765328366\",name=\"KRB5KDC_ERR_CLIENT_REVOKED\",status=\"\"} 1\n"
+        "krb5_probe_error{realm=\"AD.EXAMPLE.COM\",probe=\"service\",target=\"cifs/files.ad.example.com@AD.EXAMPLE.COM\",code=\"-1765328377\",name=\"KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN\",status=\"UNKNOWN\"} 1\n"
+        "# HELP krb5_probe_errors_total Failed probes since the exporter started, by error and Active Directory extended status.\n"
+        "# TYPE krb5_probe_errors_total counter\n"
+        "krb5_probe_errors_total{realm=\"AD.EXAMPLE.COM\",probe=\"tgt\",code=\"-1765328366\",name=\"KRB5KDC_ERR_CLIENT_REVOKED\",status=\"STATUS_ACCOUNT_LOCKED_OUT\"} 1\n"
+        "krb5_probe_errors_total{realm=\"AD.EXAMPLE.COM\",probe=\"tgt\",code=\"-1765328366\",name=\"KRB5KDC_ERR_CLIENT_REVOKED\",status=\"STATUS_ACCOUNT_DISABLED\"} 2\n"
+        "krb5_probe_errors_total{realm=\"AD.EXAMPLE.COM\",probe=\"tgt\",code=\"-1765328361\",name=\"KRB5KDC_ERR_KEY_EXP\",status=\"\"} 3\n";
+    const struct probe_error revoked = { ERR_SPACE_KRB5,
+                                         KRB5KDC_ERR_CLIENT_REVOKED };
+    const struct probe_error unknown_spn = { ERR_SPACE_KRB5,
+                                             KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN };
+    struct error_count e[3];
+    struct realm_result r;
+    struct expo_snapshot s;
+    struct sbuf out;
+    char *text, *failed;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    r.realm = strdup("AD.EXAMPLE.COM");
+    result_add_probe(&r, PROBE_TGT, strdup("krbmon@AD.EXAMPLE.COM"), 0, 0.5,
+                     revoked, strdup("Client's credentials have been revoked"));
+    r.probes[0].status = 0xC0000234UL;
+    result_add_probe(&r, PROBE_SERVICE,
+                     strdup("HTTP/www.ad.example.com@AD.EXAMPLE.COM"), 0, 0,
+                     revoked, NULL);
+    result_add_probe(&r, PROBE_SERVICE,
+                     strdup("cifs/files.ad.example.com@AD.EXAMPLE.COM"), 0,
+                     0.25, unknown_spn, NULL);
+    r.probes[2].status = 0xC0001234UL;
+    memset(e, 0, sizeof(e));
+    for (size_t i = 0; i < 3; i++) {
+        e[i].realm = r.realm;
+        e[i].kind = PROBE_TGT;
+        e[i].error = revoked;
+        e[i].count = i + 1;
+    }
+    e[0].status = 0xC0000234UL;
+    e[1].status = 0xC0000072UL;
+    e[2].error.code = KRB5KDC_ERR_KEY_EXP;
+    memset(&s, 0, sizeof(s));
+    s.realms = &r;
+    s.n_realms = 1;
+    s.errors = e;
+    s.n_errors = 3;
+    sbuf_init(&out);
+    expo_write(&out, &s);
+    text = sbuf_take(&out, NULL);
+    assert_non_null(text);
+    failed = strstr(text, "# HELP krb5_probe_error ");
+    assert_non_null(failed);
+    assert_string_equal(failed, want);
+    free(text);
+    result_clear(&r);
+}
+
 static void
 empty_families_are_left_out(void **state)
 {
@@ -346,6 +413,7 @@ main(void)
         cmocka_unit_test(golden_exposition),
         cmocka_unit_test(families_are_contiguous),
         cmocka_unit_test(empty_families_are_left_out),
+        cmocka_unit_test(status_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
