@@ -199,6 +199,12 @@ static void realm_free(struct conf_realm *r)
         free(r->service_keytabs[i]);
     free(r->service_keytabs);
     free(r->service_keytab);
+    for (size_t i = 0; i < r->n_http; i++) {
+        free(r->http[i].url);
+        free(r->http[i].host);
+        free(r->http[i].ca_file);
+    }
+    free(r->http);
 }
 
 void conf_free(struct conf *conf)

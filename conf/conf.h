@@ -24,6 +24,21 @@ struct conf_client {
     char *password_file;      /* password_file is set */
 };
 
+/* The URL of a services entry: where the http probe presents the
+ * service's ticket with HTTP Negotiate (RFC 4559). */
+struct conf_http {
+    char *url;                /* owned: as configured; the probe's target */
+    char *host;               /* owned: the URL's host in lower case, an
+                                 IPv6 address without its brackets */
+    unsigned short port;      /* the URL's port; 80 or 443 when it has none */
+    int https;                /* 1 for an https URL */
+    char *ca_file;            /* owned or NULL: the PEM CAs the server's
+                                 certificate must chain to; NULL: the
+                                 system's */
+    size_t service;           /* index in services of the principal whose
+                                 ticket is presented */
+};
+
 struct conf_realm {
     char *realm;              /* owned */
     struct conf_kdc *kdcs;    /* owned array of n_kdcs; none: DNS discovery */
@@ -59,6 +74,12 @@ struct conf_realm {
                                  a { principal; keytab; } entry */
     char *service_keytab;     /* owned or NULL: the keytab of the services
                                  that name none of their own */
+    struct conf_http *http;   /* owned array of n_http: the services
+                                 entries' URLs, in config order; an entry
+                                 with a url and no principal adds
+                                 "HTTP/<host>" to services, and a principal
+                                 with several URLs is in services once */
+    size_t n_http;
     int line;                 /* line of the realm's group in the file */
 };
 

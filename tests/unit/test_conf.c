@@ -663,7 +663,8 @@ static const struct reject_case reject_cases[] = {
     { R3("  services = ( { principal = \"HTTP/a\"; keytab = \"@KT@\"; "
          "kvno = 2; } );"),
       { AT3 "services entry 1: unknown key \"kvno\" (known keys: "
-        "principal, keytab)" }, 1, "unknown key in a service group" },
+        "principal, keytab, url, ca_file)" }, 1,
+      "unknown key in a service group" },
     { R3("  services = ( { principal = \"\"; } );"),
       { AT3 "services entry 1: \"services\" entry is empty" }, 1,
       "a service group with an empty principal" },
@@ -675,6 +676,74 @@ static const struct reject_case reject_cases[] = {
          "keytab = \"@KT@\"; } );"),
       { AT3 "service \"HTTP/a\" is listed twice" }, 1,
       "a service listed as a string and as a group" },
+
+    /* A service's URL, for the http probe. */
+    { R3("  services = ( { url = \"ftp://www.example.com/\"; } );"),
+      { AT3 "services entry 1: url \"ftp://www.example.com/\": the scheme "
+        "must be http:// or https://" }, 1, "a URL of another scheme" },
+    { R3("  services = ( { url = \"www.example.com\"; } );"),
+      { AT3 "services entry 1: url \"www.example.com\": the scheme must "
+        "be" }, 1, "a URL without its scheme" },
+    { R3("  services = ( { url = \"https://mon:pw@www.example.com/\"; } );"),
+      { AT3 "services entry 1: url \"https://mon:pw@www.example.com/\": it "
+        "holds user information" }, 1,
+      "credentials in a URL are refused, not kept" },
+    { R3("  services = ( { url = \"https:///path\"; } );"),
+      { AT3 "services entry 1: url \"https:///path\": it names no host" },
+      1, "a URL without a host" },
+    { R3("  services = ( { url = \"http://www.example.com:0/\"; } );"),
+      { AT3 "services entry 1: url \"http://www.example.com:0/\": port "
+        "\"0\" is not a number from 1 to 65535" }, 1, "port 0" },
+    { R3("  services = ( { url = \"http://www.example.com:80x/\"; } );"),
+      { AT3 "services entry 1: url \"http://www.example.com:80x/\": " }, 1,
+      "a port with junk" },
+    { R3("  services = ( { url = \"http://2001:db8::1/\"; } );"),
+      { AT3 "services entry 1: url \"http://2001:db8::1/\": " }, 1,
+      "an IPv6 address without brackets" },
+    { R3("  services = ( { url = \"http://www.example.com./\"; } );"),
+      { AT3 "services entry 1: url \"http://www.example.com./\": its host "
+        "ends in a dot" }, 1, "a host with a trailing dot" },
+    { R3("  services = ( { url = \"http://www.exa mple.com/\"; } );"),
+      { AT3 "services entry 1: url \"http://www.exa mple.com/\" contains "
+        "whitespace" }, 1, "a URL with a space" },
+    { R3("  services = ( { url = \"\"; } );"),
+      { AT3 "services entry 1: \"url\" is empty" }, 1, "an empty URL" },
+    { R3("  services = ( { url = 80; } );"),
+      { AT3 "services entry 1: \"url\" must be a string: an http or https "
+        "URL such as \"https://www.example.com/\", not an integer" }, 1,
+      "a URL that is no string" },
+    { R3("  services = ( { url = \"https://a.example.com/\"; },\n"
+         "    { url = \"https://a.example.com/\"; } );"),
+      { "x.conf:4: realm \"EXAMPLE.COM\": url \"https://a.example.com/\" "
+        "is listed twice" }, 1, "the same URL twice" },
+    { R3("  services = ( \"HTTP/a.example.com\", \"HTTP/a.example.com\", "
+         "{ url = \"https://a.example.com/\"; } );"),
+      { AT3 "service \"HTTP/a.example.com\" is listed twice" }, 1,
+      "a principal without a URL is still listed once only" },
+    { R3("  services = ( { principal = \"HTTP/a\"; keytab = \"@KT@\"; "
+         "url = \"https://a/\"; },\n    { principal = \"HTTP/a\"; "
+         "keytab = \"@PW@\"; url = \"https://b/\"; } );"),
+      { "x.conf:4: realm \"EXAMPLE.COM\": service \"HTTP/a\" is given "
+        "two keytabs, \"@KT@\" and \"@PW@\"" }, 1,
+      "one principal, two keytabs" },
+    { R3("  services = ( { url = \"http://a.example.com/\"; }, "
+         "\"HTTP/a.example.com\" );"),
+      { AT3 "service \"HTTP/a.example.com\" is listed twice" }, 1,
+      "a URL's default principal listed again on its own" },
+    { R3("  services = ( { principal = \"HTTP/a\"; ca_file = \"@KT@\"; } );"),
+      { AT3 "services entry 1: \"ca_file\" needs a \"url\"" }, 1,
+      "a ca_file without a URL" },
+    { R3("  services = ( { url = \"http://a/\"; ca_file = \"@KT@\"; } );"),
+      { AT3 "services entry 1: ca_file is set for url \"http://a/\", which "
+        "is not https" }, 1, "a ca_file for plain HTTP" },
+    { R3("  services = ( { url = \"https://a/\"; ca_file = \"@NOFILE@\"; "
+         "} );"),
+      { AT3 "services entry 1: ca_file \"@NOFILE@\": cannot open: No such "
+        "file or directory" }, 1, "a ca_file that is not there" },
+    { R3("  services = ( { keytab = \"@KT@\"; ca_file = \"@KT@\"; } );"),
+      { AT3 "services entry 1: missing \"principal\"",
+        AT3 "services entry 1: \"ca_file\" needs a \"url\"" }, 2,
+      "neither principal nor url" },
 
     /* Keeping going. */
     { "realms = (\n"
@@ -1052,6 +1121,57 @@ static void test_service_keytabs(void **state)
     conf_free(plain);
 }
 
+/* Services entries with URLs: the default principal, one principal in
+ * front of several URLs, the ports and the ca_file. */
+static void test_service_urls(void **state)
+{
+    struct conf *conf = load_ok(
+        HEAD KDCS CLIENT
+        "  services = ( \"host/files.example.com\",\n"
+        "    { principal = \"HTTP/sso.example.com\"; "
+        "url = \"https://sso.example.com/login\"; },\n"
+        "    { url = \"http://DC1.Example.com:5985/wsman\"; },\n"
+        "    { principal = \"HTTP/sso.example.com\"; keytab = \"@KT@\"; "
+        "url = \"HTTPS://sso2.example.com/\"; ca_file = \"@PW@\"; },\n"
+        "    { url = \"http://[::1]:8080/x?y#z\"; },\n"
+        "    { principal = \"HTTP/dc1.example.com\"; "
+        "url = \"https://dc1.example.com/\"; } );\n"
+        TAIL);
+    const struct conf_realm *r = &conf->realms[0];
+
+    (void)state;
+    /* HTTP/dc1.example.com is named by its URL's host, then again in
+     * front of another URL: it is one service. */
+    assert_int_equal(r->n_services, 4);
+    assert_string_equal(r->services[0], "host/files.example.com");
+    assert_string_equal(r->services[1], "HTTP/sso.example.com");
+    assert_string_equal(r->services[2], "HTTP/dc1.example.com");
+    assert_string_equal(r->services[3], "HTTP/::1");
+    /* The keytab given beside the second URL is the service's. */
+    assert_string_equal(r->service_keytabs[1], kt);
+    assert_int_equal(r->n_http, 5);
+    assert_string_equal(r->http[0].url, "https://sso.example.com/login");
+    assert_string_equal(r->http[0].host, "sso.example.com");
+    assert_int_equal(r->http[0].port, 443);
+    assert_int_equal(r->http[0].https, 1);
+    assert_null(r->http[0].ca_file);
+    assert_int_equal(r->http[0].service, 1);
+    assert_string_equal(r->http[1].url, "http://DC1.Example.com:5985/wsman");
+    assert_string_equal(r->http[1].host, "dc1.example.com");
+    assert_int_equal(r->http[1].port, 5985);
+    assert_int_equal(r->http[1].https, 0);
+    assert_int_equal(r->http[1].service, 2);
+    assert_string_equal(r->http[2].host, "sso2.example.com");
+    assert_int_equal(r->http[2].https, 1);
+    assert_string_equal(r->http[2].ca_file, pw);
+    assert_int_equal(r->http[2].service, 1);
+    assert_string_equal(r->http[3].host, "::1");
+    assert_int_equal(r->http[3].port, 8080);
+    assert_int_equal(r->http[3].service, 3);
+    assert_int_equal(r->http[4].service, 2);
+    conf_free(conf);
+}
+
 /* Every client of `clients`, in order; the first is the realm's client. */
 static void test_clients(void **state)
 {
@@ -1413,6 +1533,7 @@ int main(void)
         cmocka_unit_test(test_errors_accumulate),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_service_keytabs),
+        cmocka_unit_test(test_service_urls),
         cmocka_unit_test(test_clients),
     };
 
