@@ -282,75 +282,125 @@ write_kdc_families(struct sbuf *out, const struct expo_snapshot *s)
     }
 }
 
+/* Does any realm have a client for which has(client) holds? */
+static int
+any_client(const struct expo_snapshot *s,
+           int (*has)(const struct client_info *ci))
+{
+    for (size_t i = 0; i < s->n_realms; i++)
+        for (size_t j = 0; j < s->realms[i].n_clients; j++)
+            if (has(&s->realms[i].clients[j]))
+                return 1;
+    return 0;
+}
+
+static int has_password_expiry(const struct client_info *ci)
+{
+    return ci->has_password_expiry;
+}
+
+static int has_account_expiry(const struct client_info *ci)
+{
+    return ci->has_account_expiry;
+}
+
+static int has_tgt_times(const struct client_info *ci)
+{
+    return ci->has_tgt_times;
+}
+
+static int has_canonical(const struct client_info *ci)
+{
+    return ci->canonical != NULL;
+}
+
+/* One family with a sample {realm, principal} per client for which has()
+ * holds, valued by value(). */
 static void
-write_password_expiry(struct sbuf *out, const struct expo_snapshot *s)
+write_client_family(struct sbuf *out, const struct expo_snapshot *s,
+                    const char *name, const char *help,
+                    int (*has)(const struct client_info *ci),
+                    double (*value)(const struct client_info *ci))
 {
     static const char *const names[] = { "realm", "principal", NULL };
-    int any = 0;
 
-    for (size_t i = 0; i < s->n_realms; i++)
-        any |= s->realms[i].has_password_expiry;
-    if (!any)
+    if (!any_client(s, has))
         return;
-    family(out, "krb5_password_expiry_timestamp_seconds", "gauge",
-           "When the monitoring client's password expires, as reported by "
-           "the KDC, in seconds since the epoch.");
+    family(out, name, "gauge", help);
     for (size_t i = 0; i < s->n_realms; i++) {
         const struct realm_result *r = &s->realms[i];
-        if (!r->has_password_expiry || r->client_principal == NULL)
-            continue;
-        const char *v[] = { r->realm, r->client_principal };
-        sample(out, "krb5_password_expiry_timestamp_seconds", names, v,
-               r->password_expiry);
+        for (size_t j = 0; j < r->n_clients; j++) {
+            const struct client_info *ci = &r->clients[j];
+            if (!has(ci))
+                continue;
+            const char *v[] = { r->realm, ci->principal };
+            sample(out, name, names, v, value(ci));
+        }
     }
 }
 
-/* Client facts beside the password expiry: the account's expiry and the
- * TGT's lifetime and renewability. */
+static double password_expiry(const struct client_info *ci)
+{
+    return ci->password_expiry;
+}
+
+static double account_expiry(const struct client_info *ci)
+{
+    return ci->account_expiry;
+}
+
+static double tgt_lifetime(const struct client_info *ci)
+{
+    return ci->tgt_lifetime;
+}
+
+static double tgt_renewable(const struct client_info *ci)
+{
+    return ci->tgt_renewable;
+}
+
+static void
+write_password_expiry(struct sbuf *out, const struct expo_snapshot *s)
+{
+    write_client_family(out, s, "krb5_password_expiry_timestamp_seconds",
+                        "When the monitoring client's password expires, as "
+                        "reported by the KDC, in seconds since the epoch.",
+                        has_password_expiry, password_expiry);
+}
+
+/* Client facts beside the password expiry: the account's expiry, the
+ * TGT's lifetime and renewability, and the canonical name. */
 static void
 write_client_families(struct sbuf *out, const struct expo_snapshot *s)
 {
-    static const char *const names[] = { "realm", "principal", NULL };
-    int any_account = 0, any_tgt = 0;
+    static const char *const info_names[] = { "realm", "principal",
+                                               "canonical", NULL };
 
-    for (size_t i = 0; i < s->n_realms; i++) {
-        const struct realm_result *r = &s->realms[i];
-        any_account |= r->has_account_expiry && r->client_principal != NULL;
-        any_tgt |= r->has_tgt_times && r->client_principal != NULL;
-    }
-    if (any_account) {
-        family(out, "krb5_account_expiry_timestamp_seconds", "gauge",
-               "When the monitoring client's account expires, as reported "
-               "by the KDC, in seconds since the epoch.");
-        for (size_t i = 0; i < s->n_realms; i++) {
-            const struct realm_result *r = &s->realms[i];
-            if (!r->has_account_expiry || r->client_principal == NULL)
-                continue;
-            const char *v[] = { r->realm, r->client_principal };
-            sample(out, "krb5_account_expiry_timestamp_seconds", names, v,
-                   r->account_expiry);
-        }
-    }
-    if (!any_tgt)
+    write_client_family(out, s, "krb5_account_expiry_timestamp_seconds",
+                        "When the monitoring client's account expires, as "
+                        "reported by the KDC, in seconds since the epoch.",
+                        has_account_expiry, account_expiry);
+    write_client_family(out, s, "krb5_tgt_lifetime_seconds",
+                        "Lifetime of the TGT issued in this scrape (end time "
+                        "minus authentication time), in seconds.",
+                        has_tgt_times, tgt_lifetime);
+    write_client_family(out, s, "krb5_tgt_renewable",
+                        "1 if the TGT issued in this scrape is renewable, "
+                        "else 0.", has_tgt_times, tgt_renewable);
+    if (!any_client(s, has_canonical))
         return;
-    family(out, "krb5_tgt_lifetime_seconds", "gauge",
-           "Lifetime of the TGT issued in this scrape (end time minus "
-           "authentication time), in seconds.");
+    family(out, "krb5_client_principal_info", "gauge",
+           "The canonical name the KDC gave a monitoring client that logged "
+           "on with an enterprise name (a UPN); always 1.");
     for (size_t i = 0; i < s->n_realms; i++) {
         const struct realm_result *r = &s->realms[i];
-        if (!r->has_tgt_times || r->client_principal == NULL)
-            continue;
-        const char *v[] = { r->realm, r->client_principal };
-        sample(out, "krb5_tgt_lifetime_seconds", names, v, r->tgt_lifetime);
-    }
-    family(out, "krb5_tgt_renewable", "gauge",
-           "1 if the TGT issued in this scrape is renewable, else 0.");
-    for (size_t i = 0; i < s->n_realms; i++) {
-        const struct realm_result *r = &s->realms[i];
-        if (!r->has_tgt_times || r->client_principal == NULL)
-            continue;
-        const char *v[] = { r->realm, r->client_principal };
-        sample(out, "krb5_tgt_renewable", names, v, r->tgt_renewable);
+        for (size_t j = 0; j < r->n_clients; j++) {
+            const struct client_info *ci = &r->clients[j];
+            if (ci->canonical == NULL)
+                continue;
+            const char *v[] = { r->realm, ci->principal, ci->canonical };
+            sample(out, "krb5_client_principal_info", info_names, v, 1);
+        }
     }
 }
 

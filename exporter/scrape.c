@@ -77,8 +77,7 @@ run_flight(void *arg)
                   f->realm->realm);
     /* What rendering needs travels with the result. */
     if (f->state != NULL)
-        res.backoff_left = realmstate_backoff_left(
-            f->state, realmstate_cred_path(f->realm));
+        res.backoff_left = realmstate_backoff_left(f->state, f->realm);
     if (counters_add_result(s->counters, &res) != 0)
         log_error("realm=%s: out of memory counting errors", f->realm->realm);
     pthread_mutex_lock(&s->lock);
@@ -238,7 +237,7 @@ scrape_realms(struct scraper *s, struct confref *conf, const size_t *idx,
         if (o.results[i] == &o.late[i] && o.held[i] != NULL &&
             o.held[i]->state != NULL)
             o.late[i].backoff_left = realmstate_backoff_left(
-                o.held[i]->state, realmstate_cred_path(o.held[i]->realm));
+                o.held[i]->state, o.held[i]->realm);
         o.view[i] = *o.results[i];
     }
     if (traced && n == 1) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "probes/clientname.h"
 #include "probes/kdcio.h"
 #include "probes/kdcreply.h"
 
@@ -55,23 +56,31 @@ kdc_judge_reply(krb5_context ctx, const char *realm,
     return v;
 }
 
-/* The AS-REQ libkrb5 would send first for client, without pre-auth. */
+/* The AS-REQ libkrb5 would send first for client, without pre-auth; for
+ * a UPN, the enterprise name the tgt probe logs on with. */
 static krb5_error_code
-make_as_req(krb5_context ctx, const char *client_principal, krb5_data *out)
+make_as_req(krb5_context ctx, const char *realm_name,
+            const char *client_principal, krb5_data *out)
 {
     krb5_init_creds_context icc = NULL;
+    krb5_get_init_creds_opt *opts = NULL;
     krb5_principal client = NULL;
     krb5_data in = { 0, 0, NULL }, realm = { 0, 0, NULL };
     unsigned int flags = 0;
     krb5_error_code ret;
 
-    ret = krb5_parse_name(ctx, client_principal, &client);
+    ret = clientname_parse(ctx, client_principal, realm_name, &client);
     if (ret == 0)
-        ret = krb5_init_creds_init(ctx, client, NULL, NULL, 0, NULL, &icc);
+        ret = krb5_get_init_creds_opt_alloc(ctx, &opts);
+    if (ret == 0 && clientname_is_enterprise(client_principal, realm_name))
+        krb5_get_init_creds_opt_set_canonicalize(opts, 1);
+    if (ret == 0)
+        ret = krb5_init_creds_init(ctx, client, NULL, NULL, 0, opts, &icc);
     if (ret == 0)
         ret = krb5_init_creds_step(ctx, icc, &in, out, &realm, &flags);
     krb5_free_data_contents(ctx, &realm);
     krb5_init_creds_free(ctx, icc);
+    krb5_get_init_creds_opt_free(ctx, opts);
     krb5_free_principal(ctx, client);
     return ret;
 }
@@ -151,7 +160,7 @@ kdc_probe_start(krb5_context ctx, const char *realm,
     run->realm = realm;
     run->deadline = deadline;
     run->trace = trace;
-    run->req_error = set->n > 0 ? make_as_req(ctx, client_principal, &req)
+    run->req_error = set->n > 0 ? make_as_req(ctx, realm, client_principal, &req)
                                 : 0;
     if (run->req_error != 0) {
         const char *m = krb5_get_error_message(ctx, run->req_error);

@@ -9,19 +9,6 @@
 
 #include "probes/credfile.h"
 #include "probes/enctypes.h"
-#include "probes/lockout.h"
-
-/* One cached keytab. */
-struct slot {
-    char *path;                    /* owned; NULL: the slot is free */
-    struct cred_stamp stamp;       /* the file as it was when read */
-    struct ktcache_summary summary;
-    unsigned long last_used;       /* a tick of clock_ticks below */
-};
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct slot slots[KTCACHE_MAX_PATHS];
-static unsigned long clock_ticks;
 
 void
 ktcache_summary_clear(struct ktcache_summary *s)
@@ -159,27 +146,45 @@ cleanup:
     return ret;
 }
 
-/* The slot caching path, or NULL; lock held. */
-static struct slot *
-find_slot(const char *path)
+void
+ktcache_init(struct ktcache *c)
+{
+    memset(c, 0, sizeof(*c));
+    pthread_mutex_init(&c->lock, NULL);
+}
+
+void
+ktcache_destroy(struct ktcache *c)
+{
+    for (size_t i = 0; i < KTCACHE_MAX_PATHS; i++) {
+        free(c->slots[i].path);
+        ktcache_summary_clear(&c->slots[i].summary);
+    }
+    pthread_mutex_destroy(&c->lock);
+    memset(c, 0, sizeof(*c));
+}
+
+/* The slot caching path, or NULL; c->lock held. */
+static struct ktcache_slot *
+find_slot(struct ktcache *c, const char *path)
 {
     for (size_t i = 0; i < KTCACHE_MAX_PATHS; i++)
-        if (slots[i].path != NULL && strcmp(slots[i].path, path) == 0)
-            return &slots[i];
+        if (c->slots[i].path != NULL && strcmp(c->slots[i].path, path) == 0)
+            return &c->slots[i];
     return NULL;
 }
 
-/* A free slot, or the least recently used one emptied; lock held. */
-static struct slot *
-take_slot(void)
+/* A free slot, or the least recently used one emptied; c->lock held. */
+static struct ktcache_slot *
+take_slot(struct ktcache *c)
 {
-    struct slot *oldest = &slots[0];
+    struct ktcache_slot *oldest = &c->slots[0];
 
     for (size_t i = 0; i < KTCACHE_MAX_PATHS; i++) {
-        if (slots[i].path == NULL)
-            return &slots[i];
-        if (slots[i].last_used < oldest->last_used)
-            oldest = &slots[i];
+        if (c->slots[i].path == NULL)
+            return &c->slots[i];
+        if (c->slots[i].last_used < oldest->last_used)
+            oldest = &c->slots[i];
     }
     free(oldest->path);
     oldest->path = NULL;
@@ -188,33 +193,39 @@ take_slot(void)
 }
 
 krb5_error_code
-ktcache_get(krb5_context ctx, const char *path, struct ktcache_summary *out,
-            int *was_read_out)
+ktcache_get(struct ktcache *c, krb5_context ctx, const char *path,
+            struct ktcache_summary *out, int *was_read_out)
 {
     struct ktcache_summary fresh = { NULL, 0 };
     struct cred_stamp stamp;
-    struct slot *sl;
+    struct ktcache_slot *sl;
     krb5_error_code ret;
     char *path_copy = NULL;
 
+    if (c == NULL) {
+        ret = read_keytab(ctx, path, out);
+        if (ret == 0)
+            *was_read_out = 1;
+        return ret;
+    }
     /* The stamp is taken before the read: a change during the read then
      * shows on the next call, and the file is read again. */
     lockout_stamp(path, &stamp);
     if (!stamp.ok)
         return errno != 0 ? errno : ENOENT;
-    pthread_mutex_lock(&lock);
-    sl = find_slot(path);
+    pthread_mutex_lock(&c->lock);
+    sl = find_slot(c, path);
     if (sl != NULL && lockout_same_stamp(&sl->stamp, &stamp)) {
-        sl->last_used = ++clock_ticks;
+        sl->last_used = ++c->ticks;
         ret = ktcache_summary_copy(&sl->summary, out);
-        pthread_mutex_unlock(&lock);
+        pthread_mutex_unlock(&c->lock);
         if (ret == 0)
             *was_read_out = 0;
         return ret;
     }
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&c->lock);
 
-    /* Read outside the lock: other realms' probes need not wait on it. */
+    /* Read outside the lock: the realm's other probes need not wait. */
     ret = read_keytab(ctx, path, &fresh);
     if (ret != 0)
         return ret;
@@ -226,34 +237,19 @@ ktcache_get(krb5_context ctx, const char *path, struct ktcache_summary *out,
         free(path_copy);
         return ENOMEM;
     }
-    pthread_mutex_lock(&lock);
-    sl = find_slot(path);
+    pthread_mutex_lock(&c->lock);
+    sl = find_slot(c, path);
     if (sl == NULL) {
-        sl = take_slot();
+        sl = take_slot(c);
         sl->path = path_copy;
         path_copy = NULL;
     }
     ktcache_summary_clear(&sl->summary);
     sl->summary = fresh;
     sl->stamp = stamp;
-    sl->last_used = ++clock_ticks;
-    pthread_mutex_unlock(&lock);
+    sl->last_used = ++c->ticks;
+    pthread_mutex_unlock(&c->lock);
     free(path_copy);
     *was_read_out = 1;
     return 0;
-}
-
-void
-ktcache_flush(void)
-{
-    pthread_mutex_lock(&lock);
-    for (size_t i = 0; i < KTCACHE_MAX_PATHS; i++) {
-        free(slots[i].path);
-        slots[i].path = NULL;
-        ktcache_summary_clear(&slots[i].summary);
-        memset(&slots[i].stamp, 0, sizeof(slots[i].stamp));
-        slots[i].last_used = 0;
-    }
-    clock_ticks = 0;
-    pthread_mutex_unlock(&lock);
 }

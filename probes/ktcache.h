@@ -2,16 +2,21 @@
  * ktcache: what a service keytab holds, as (principal, enctype, highest
  * kvno) entries, kept per path across scrapes and read again only when the
  * file changes on disk (device, inode, size or mtime).  No key material is
- * ever kept: the entries are names and numbers.  Thread-safe.
+ * ever kept: the entries are names and numbers.  Each realm keeps its own
+ * (see realmstate.h).  Thread-safe.
  */
 #ifndef KRB5EXP_KTCACHE_H
 #define KRB5EXP_KTCACHE_H
 
 #include <krb5/krb5.h>
+#include <pthread.h>
 #include <stddef.h>
 
-/* The most keytab paths kept; the least recently used goes first. */
-#define KTCACHE_MAX_PATHS 64
+#include "probes/lockout.h"
+
+/* The most keytab paths kept per cache; the least recently used goes
+ * first. */
+#define KTCACHE_MAX_PATHS 16
 
 struct ktcache_entry {
     char *principal;          /* owned: with its realm */
@@ -23,6 +28,25 @@ struct ktcache_summary {
     struct ktcache_entry *entries;   /* owned array of n */
     size_t n;
 };
+
+/* One cached keytab. */
+struct ktcache_slot {
+    char *path;                    /* owned; NULL: the slot is free */
+    struct cred_stamp stamp;       /* the file as it was when read */
+    struct ktcache_summary summary;
+    unsigned long last_used;       /* a tick of the cache's clock */
+};
+
+struct ktcache {
+    pthread_mutex_t lock;
+    struct ktcache_slot slots[KTCACHE_MAX_PATHS];
+    unsigned long ticks;
+};
+
+void ktcache_init(struct ktcache *c);
+
+/* Forget every cached keytab and release c. */
+void ktcache_destroy(struct ktcache *c);
 
 /*
  * Reduce raw keytab entries (one per key, as the file lists them) to one
@@ -41,16 +65,15 @@ int ktcache_summary_copy(const struct ktcache_summary *src,
 void ktcache_summary_clear(struct ktcache_summary *s);
 
 /*
- * The summary of the keytab file at path: the cached one while the file is
- * unchanged, else read afresh with ctx (which only this thread uses) and
- * cached.  On success returns 0, sets *out (caller clears it) and
- * *was_read_out to 1 when the file was read now, 0 when the cache served.
- * Returns a krb5 error code or an errno value otherwise.
+ * The summary of the keytab file at path: the one cached in c while the
+ * file is unchanged, else read afresh with ctx (which only this thread
+ * uses) and cached (c NULL: read, and cache nothing).  On success returns
+ * 0, sets *out (caller clears it) and *was_read_out to 1 when the file was
+ * read now, 0 when the cache served.  Returns a krb5 error code or an
+ * errno value otherwise.
  */
-krb5_error_code ktcache_get(krb5_context ctx, const char *path,
-                            struct ktcache_summary *out, int *was_read_out);
-
-/* Forget every cached keytab (at exit, and for tests). */
-void ktcache_flush(void);
+krb5_error_code ktcache_get(struct ktcache *c, krb5_context ctx,
+                            const char *path, struct ktcache_summary *out,
+                            int *was_read_out);
 
 #endif

@@ -33,6 +33,7 @@ struct lockout_state {
     double until;             /* monotonic end of the backoff; 0: none */
     double period;            /* the current period; 0: no failure yet */
     struct probe_error error; /* the credential error that started it */
+    unsigned long status;     /* its AD extended status (NTSTATUS); 0: none */
     char message[512];        /* its message */
     struct cred_stamp stamp;  /* the credentials that failed */
 };

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "base/clocks.h"
+#include "probes/edata.h"
 #include "probes/kdcreply.h"
 #include "probes/lockout.h"
+#include "probes/ntstatus.h"
 
 static int
 same_realm(const krb5_data *realm, const char *name)
@@ -18,17 +20,29 @@ same_realm(const krb5_data *realm, const char *name)
            memcmp(realm->data, name, realm->length) == 0;
 }
 
-/* The krb5 code a KRB-ERROR reply carries; 0 for any other reply. */
+/*
+ * The krb5 code a KRB-ERROR reply carries, 0 for any other reply; and into
+ * *status_out (when not NULL) the NTSTATUS of an Active Directory extended
+ * error in its e-data, 0 when none.
+ */
 static krb5_error_code
-reply_error(krb5_context ctx, const unsigned char *reply, size_t len)
+reply_error(krb5_context ctx, const unsigned char *reply, size_t len,
+            unsigned long *status_out)
 {
     krb5_data d = { 0, (unsigned int)len, (char *)(uintptr_t)reply };
     krb5_error *err = NULL;
     krb5_error_code code;
+    uint32_t status = 0;
 
+    if (status_out != NULL)
+        *status_out = 0;
     if (len < 1 || reply[0] != 0x7e || krb5_rd_error(ctx, &d, &err) != 0)
         return 0;
     code = (krb5_error_code)err->error + ERROR_TABLE_BASE_krb5;
+    if (status_out != NULL && err->e_data.length > 0 &&
+        edata_ntstatus((const unsigned char *)err->e_data.data,
+                       err->e_data.length, &status) == 0)
+        *status_out = status;
     krb5_free_error(ctx, err);
     return code;
 }
@@ -68,6 +82,7 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
     size_t reply_len = 0, used = 0;
     char why[1024];
     krb5_data *out;
+    krb5_error_code code;
 
     (void)new_message_out;
     if (!same_realm(realm, rc->conf->realm)) {
@@ -125,7 +140,8 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
         used = 0;
     }
     if (rc->eps[used].proto == KDCIO_UDP &&
-        reply_error(ctx, reply, reply_len) == KRB5KRB_ERR_RESPONSE_TOO_BIG) {
+        reply_error(ctx, reply, reply_len, NULL) ==
+            KRB5KRB_ERR_RESPONSE_TOO_BIG) {
         /* Ask the same KDC again over TCP, as libkrb5 would. */
         struct kdcio_endpoint tcp = rc->eps[used];
         free(reply);
@@ -141,9 +157,13 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
         }
     }
     note_realm_spelling(rc, reply, reply_len);
+    code = reply_error(ctx, reply, reply_len, &rc->last_status);
+    if (rc->last_status != 0)
+        trace_add(rc->trace, "send: the KRB-ERROR carries Active Directory's "
+                  "extended error %s (0x%08lX)",
+                  ntstatus_name(rc->last_status), rc->last_status);
     if (is_as_req(message) &&
-        lockout_is_credential_error(krb5err_from_krb5(
-            reply_error(ctx, reply, reply_len))))
+        lockout_is_credential_error(krb5err_from_krb5(code)))
         rc->as_closed = 1;
     out = malloc(sizeof(*out));
     if (out == NULL) {

@@ -32,6 +32,9 @@ struct realm_ctx {
     struct trace *trace;              /* borrowed; NULL: none */
     int as_closed;                    /* a credential failure came back:
                                          no further AS-REQ is sent */
+    unsigned long last_status;        /* the NTSTATUS of AD's extended
+                                         error in the last KRB-ERROR that
+                                         came back; 0: none */
     char reply_realm[256];            /* the realm a KDC answered for when
                                          it spells conf->realm in another
                                          case; "" otherwise */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "probes/discovery.h"
+#include "probes/clientname.h"
 #include "probes/dns.h"
 #include "probes/kdc.h"
 #include "probes/kpasswd.h"
@@ -15,20 +16,55 @@
 #include "probes/service.h"
 #include "probes/tgt.h"
 
-/* A tgt result for a failure that happened before any exchange. */
+/* A tgt result for one client's failure that happened before any
+ * exchange; skipped when nothing was attempted because of the guard. */
 static int
-record_tgt_failure(const struct conf_realm *conf, struct probe_error error,
-                   const char *why, struct realm_result *res)
+record_tgt_failure(const struct conf_realm *conf,
+                   const struct conf_client *cl, struct probe_error error,
+                   const char *why, int skipped, struct realm_result *res)
 {
-    char *target = service_default_principal(conf->client_principal,
-                                             conf->realm);
+    char *target = clientname_target(cl->principal, conf->realm);
     char *message = why != NULL ? strdup(why) : NULL;
+    int status;
 
     if (target == NULL) {
         free(message);
         return ENOMEM;
     }
-    return result_add_probe(res, PROBE_TGT, target, 0, 0, error, message);
+    status = result_add_probe(res, PROBE_TGT, target, 0, 0, error, message);
+    if (status == 0)
+        res->probes[res->n_probes - 1].skipped = skipped;
+    return status;
+}
+
+/* The services, untried for want of the first client's TGT. */
+static int
+record_services_skipped(const struct conf_realm *conf,
+                        struct probe_error error, const char *why,
+                        int skipped, struct realm_result *res)
+{
+    size_t first = res->n_probes;
+    int status = service_record_skipped(conf, error, why, res);
+
+    for (size_t i = first; i < res->n_probes; i++)
+        res->probes[i].skipped = skipped;
+    return status;
+}
+
+/* Every probe that needs a KDC fails with the same error: each client's
+ * tgt, and the services. */
+static int
+record_no_kdc(const struct conf_realm *conf, struct probe_error error,
+              const char *why, struct realm_result *res)
+{
+    int status = 0;
+
+    for (size_t i = 0; i < conf->n_clients && status == 0; i++)
+        status = record_tgt_failure(conf, &conf->clients[i], error, why, 0,
+                                    res);
+    if (status == 0)
+        status = service_record_skipped(conf, error, why, res);
+    return status;
 }
 
 int
@@ -40,41 +76,7 @@ realmprobe_timed_out(const struct conf_realm *conf, struct realm_result *res)
     res->realm = strdup(conf->realm);
     if (res->realm == NULL)
         return ENOMEM;
-    if (record_tgt_failure(conf, timeout, why, res) != 0)
-        return ENOMEM;
-    return service_record_skipped(conf, timeout, why, res);
-}
-
-/* Every probe that needs a KDC fails with the same error. */
-static int
-record_no_kdc(const struct conf_realm *conf, struct probe_error error,
-              const char *why, struct realm_result *res)
-{
-    int status = record_tgt_failure(conf, error, why, res);
-
-    if (status == 0)
-        status = service_record_skipped(conf, error, why, res);
-    return status;
-}
-
-/* The guard is on: report tgt and services with its error, untried. */
-static int
-record_guarded(const struct conf_realm *conf, const struct guard_view *guard,
-               struct realm_result *res)
-{
-    char why[768];
-    size_t first = res->n_probes;
-    int status;
-
-    snprintf(why, sizeof(why), "not attempted: lockout guard, %.0f s of "
-             "backoff left after \"%s\"; the credentials are not presented "
-             "again until then, or until the keytab or password file "
-             "changes, or the config is reloaded",
-             guard->left, guard->message);
-    status = record_no_kdc(conf, guard->error, why, res);
-    for (size_t i = first; i < res->n_probes; i++)
-        res->probes[i].skipped = 1;
-    return status;
+    return record_no_kdc(conf, timeout, why, res);
 }
 
 /*
@@ -105,57 +107,91 @@ explain_realm_case(const struct realm_ctx *rc, struct realm_result *res)
     return 0;
 }
 
+/* How one client's logon went. */
+struct logon {
+    krb5_error_code ret;      /* tgt_probe()'s code; 0: a TGT */
+    int guarded;              /* the guard held it back: nothing was sent */
+    int skipped;              /* ...because of a backoff: its probes are
+                                 reported, not counted again */
+    struct probe_error error; /* the failure, as reported */
+    char why[768];            /* why, for the services that wait on it */
+};
+
 /*
- * Present the credentials through the realm's lockout guard: the AS
- * exchange runs only when the guard allows it, and its outcome goes back
- * to the guard.  Without a state there is no guard (unit tests).  Returns
- * tgt_probe()'s code, or -1 when the guard held the exchange back (the
- * results say why).
+ * Log client cl on through its lockout guard: the AS exchange runs only
+ * when the guard allows it, and its outcome goes back to the guard.
+ * Without a state there is no guard (unit tests).  The tgt result is
+ * recorded in res either way.  Returns 0, or ENOMEM when the results could
+ * not be recorded.
  */
-static krb5_error_code
+static int
 guarded_tgt(struct realm_ctx *rc, const struct realmprobe_opts *opts,
-            struct realm_result *res, krb5_ccache *cc, krb5_principal *client,
-            int *status)
+            const struct conf_client *cl, struct realm_result *res,
+            krb5_ccache *cc, krb5_principal *client, struct logon *out)
 {
     const struct conf_realm *conf = rc->conf;
     struct guard_view view;
     struct cred_stamp stamp;
     const struct probe_result *tgt;
-    krb5_error_code ret;
+    enum guard_claim claim = GUARD_PRESENT;
+    int status = 0;
 
-    if (opts->state == NULL) {
-        ret = tgt_probe(rc, res, cc, client);
-        if (explain_realm_case(rc, res) != 0)
-            *status = ENOMEM;
-        return ret;
-    }
-    switch (realmstate_claim(opts->state, realmstate_cred_path(conf),
-                             opts->deadline, &stamp, &view)) {
+    memset(out, 0, sizeof(*out));
+    if (opts->state != NULL)
+        claim = realmstate_claim(opts->state, cl, opts->deadline, &stamp,
+                                 &view);
+    switch (claim) {
     case GUARD_ARMED:
-        trace_add(opts->trace, "lockout guard: %.0f s of backoff left; the "
-                  "client's credentials are not presented", view.left);
-        *status = record_guarded(conf, &view, res);
-        return -1;
-    case GUARD_BUSY: {
-        const char *why = "not attempted: another probe of the realm was "
-                          "presenting the credentials until the deadline";
-        trace_add(opts->trace, "lockout guard: %s", why);
-        *status = record_no_kdc(conf, (struct probe_error){
-                                    ERR_SPACE_ERRNO, ETIMEDOUT }, why, res);
-        return -1;
-    }
+        snprintf(out->why, sizeof(out->why), "not attempted: lockout guard, "
+                 "%.0f s of backoff left after \"%s\"; the credentials are "
+                 "not presented again until then, or until the keytab or "
+                 "password file changes, or the config is reloaded",
+                 view.left, view.message);
+        trace_add(opts->trace, "lockout guard for %s: %.0f s of backoff "
+                  "left; the client's credentials are not presented",
+                  cl->principal, view.left);
+        out->guarded = 1;
+        out->skipped = 1;
+        out->error = view.error;
+        status = record_tgt_failure(conf, cl, view.error, out->why, 1, res);
+        if (status == 0)
+            res->probes[res->n_probes - 1].status = view.status;
+        return status;
+    case GUARD_BUSY:
+    case GUARD_NOMEM:
+        snprintf(out->why, sizeof(out->why), "%s", claim == GUARD_BUSY
+                 ? "not attempted: another probe was presenting the "
+                   "client's credentials until the deadline"
+                 : "not attempted: out of memory for the lockout guard");
+        trace_add(opts->trace, "lockout guard for %s: %s", cl->principal,
+                  out->why);
+        out->guarded = 1;
+        out->error = (struct probe_error){
+            ERR_SPACE_ERRNO, claim == GUARD_BUSY ? ETIMEDOUT : ENOMEM };
+        return record_tgt_failure(conf, cl, out->error, out->why, 0, res);
     case GUARD_PRESENT:
         break;
     }
-    ret = tgt_probe(rc, res, cc, client);
+    /* Each client presents its own credentials once: what a KDC said of
+     * another's does not close the door on it. */
+    rc->as_closed = 0;
+    rc->last_status = 0;
+    rc->reply_realm[0] = '\0';
+    out->ret = tgt_probe(rc, cl, res, cc, client);
     if (explain_realm_case(rc, res) != 0)
-        *status = ENOMEM;
+        status = ENOMEM;
     tgt = res->n_probes > 0 && res->probes[res->n_probes - 1].kind == PROBE_TGT
               ? &res->probes[res->n_probes - 1] : NULL;
-    realmstate_release(opts->state, conf, &stamp, ret == 0,
-                       tgt != NULL ? tgt->error : krb5err_from_krb5(ret),
-                       tgt != NULL ? tgt->message : NULL);
-    return ret;
+    out->error = tgt != NULL ? tgt->error : krb5err_from_krb5(out->ret);
+    snprintf(out->why, sizeof(out->why), "not attempted: no TGT (%s)",
+             tgt != NULL && tgt->message ? tgt->message : "failed");
+    if (opts->state != NULL)
+        realmstate_release(opts->state, conf, cl, &stamp, out->ret == 0,
+                           out->error, tgt != NULL ? tgt->status : 0,
+                           tgt != NULL ? tgt->message : NULL);
+    if (out->ret == ENOMEM && tgt == NULL)
+        status = ENOMEM;
+    return status;
 }
 
 int
@@ -174,10 +210,12 @@ realmprobe_run(const struct conf_realm *conf,
     krb5_ccache cc = NULL;
     krb5_principal client = NULL;
     struct probe_error err;
+    struct logon first;
     krb5_error_code ret;
     char why[512];
     int status = 0;
 
+    memset(&first, 0, sizeof(first));
     memset(&set, 0, sizeof(set));
     memset(&kdc_res, 0, sizeof(kdc_res));
     memset(&kpw_res, 0, sizeof(kpw_res));
@@ -223,22 +261,23 @@ realmprobe_run(const struct conf_realm *conf,
     if (status != 0)
         goto cleanup;
     kdc_at = res->n_probes;
-    ret = guarded_tgt(rc, opts, res, &cc, &client, &status);
-    if (ret == -1)
+    /* Every client logs on; the services are asked for with the first
+     * client's TGT. */
+    for (size_t i = 0; i < conf->n_clients && status == 0; i++) {
+        struct logon logon;
+        status = guarded_tgt(rc, opts, &conf->clients[i], res,
+                             i == 0 ? &cc : NULL, i == 0 ? &client : NULL,
+                             &logon);
+        if (i == 0)
+            first = logon;
+    }
+    if (status != 0)
         goto cleanup;
-    if (ret != 0) {
+    if (first.guarded || first.ret != 0) {
         /* Without a TGT no service ticket can be asked for; the services
          * fail with the TGT's error so their series do not vanish. */
-        const struct probe_result *tgt;
-        if (res->n_probes == 0 ||
-            res->probes[res->n_probes - 1].kind != PROBE_TGT) {
-            status = ENOMEM;
-            goto cleanup;
-        }
-        tgt = &res->probes[res->n_probes - 1];
-        snprintf(why, sizeof(why), "not attempted: no TGT (%s)",
-                 tgt->message ? tgt->message : "failed");
-        status = service_record_skipped(conf, tgt->error, why, res);
+        status = record_services_skipped(conf, first.error, first.why,
+                                         first.skipped, res);
         goto cleanup;
     }
     status = service_probe_all(rc, dc, cc, client, res);

@@ -138,6 +138,21 @@ result_add_keytab_kvno(struct realm_result *r, const char *principal,
     return 0;
 }
 
+struct client_info *
+result_add_client(struct realm_result *r, char *principal)
+{
+    struct client_info *ci = principal != NULL
+        ? grow_one(&r->clients, r->n_clients, sizeof(*ci)) : NULL;
+
+    if (ci == NULL) {
+        free(principal);
+        return NULL;
+    }
+    ci->principal = principal;
+    r->n_clients++;
+    return ci;
+}
+
 int
 result_splice(struct realm_result *r, size_t at, struct realm_result *src)
 {
@@ -209,6 +224,10 @@ result_clear(struct realm_result *r)
     free(r->probes);
     free(r->services);
     free(r->realm);
-    free(r->client_principal);
+    for (size_t i = 0; i < r->n_clients; i++) {
+        free(r->clients[i].principal);
+        free(r->clients[i].canonical);
+    }
+    free(r->clients);
     memset(r, 0, sizeof(*r));
 }

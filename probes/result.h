@@ -65,6 +65,21 @@ struct discovered_count {
     size_t count;
 };
 
+/* What the tgt probe found out about one monitoring client. */
+struct client_info {
+    char *principal;          /* owned: the tgt probe's target */
+    char *canonical;          /* owned or NULL: the name the KDC returned,
+                                 when the logon asked for canonicalization
+                                 (an enterprise name, a UPN) */
+    int has_password_expiry;
+    double password_expiry;   /* unix time, when has_password_expiry */
+    int has_account_expiry;
+    double account_expiry;    /* unix time, when has_account_expiry */
+    int has_tgt_times;        /* the TGT was had: the next two are set */
+    double tgt_lifetime;      /* seconds from authtime to endtime */
+    int tgt_renewable;        /* 1 or 0 */
+};
+
 struct realm_result {
     char *realm;              /* owned */
     struct probe_result *probes;   /* owned array of n_probes */
@@ -75,14 +90,9 @@ struct realm_result {
     size_t n_kdcs;
     int has_discovered;
     struct discovered_count discovered;
-    char *client_principal;   /* owned or NULL */
-    int has_password_expiry;
-    double password_expiry;   /* unix time, when has_password_expiry */
-    int has_account_expiry;
-    double account_expiry;    /* unix time, when has_account_expiry */
-    int has_tgt_times;        /* the TGT was had: the next two are set */
-    double tgt_lifetime;      /* seconds from authtime to endtime */
-    int tgt_renewable;        /* 1 or 0 */
+    struct client_info *clients;   /* owned array of n_clients: what the
+                                      tgt probe found per client */
+    size_t n_clients;
     struct ticket_info *tickets;   /* owned array of n_tickets */
     size_t n_tickets;
     struct keytab_kvno *keytab_kvnos;  /* owned array of n_keytab_kvnos,
@@ -97,6 +107,13 @@ struct realm_result {
 int result_add_probe(struct realm_result *r, enum probe_kind kind,
                      char *target, int success, double duration,
                      struct probe_error error, char *message);
+
+/*
+ * Append a client_info entry for principal (taken over, even on failure),
+ * zeroed otherwise.  Returns it, or NULL when out of memory.
+ */
+struct client_info *result_add_client(struct realm_result *r,
+                                      char *principal);
 
 /* Append a service info entry; takes ownership of the strings. */
 int result_add_service(struct realm_result *r, char *service,

@@ -253,6 +253,7 @@ service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
         trace_add(rc->trace, "service: %s -> asking for %s (canonicalize=%s)",
                   conf->services[i], asked,
                   conf_canon_name(conf->canonicalize));
+        rc->last_status = 0;
         ret = get_ticket(rc, cc, client, asked, &principal, &kvno, &creds);
         free(asked);
         if (ret != 0)
@@ -281,6 +282,8 @@ service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
             krb5_free_creds(rc->ctx, creds);
             return ENOMEM;
         }
+        if (ret != 0)
+            res->probes[res->n_probes - 1].status = rc->last_status;
         status = after_ticket(rc, i, ret, creds, res);
         krb5_free_creds(rc->ctx, creds);
         if (status != 0) {

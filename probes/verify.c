@@ -131,7 +131,8 @@ verify_keytab_kvnos(struct realm_ctx *rc, struct realm_result *res)
         }
         if (seen)
             continue;
-        ret = ktcache_get(rc->ctx, path, &sum, &was_read);
+        ret = ktcache_get(rc->state != NULL ? &rc->state->keytabs : NULL,
+                          rc->ctx, path, &sum, &was_read);
         if (ret != 0) {
             trace_add(rc->trace, "verify: cannot read keytab \"%s\": %s "
                       "(%ld)", path,

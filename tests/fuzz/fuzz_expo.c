@@ -95,6 +95,7 @@ struct built {
     struct probe_result probes[MAX_ITEMS][MAX_ITEMS];
     struct service_info services[MAX_ITEMS][MAX_ITEMS];
     struct kdc_info kdcs[MAX_ITEMS][MAX_ITEMS];
+    struct client_info clients[MAX_ITEMS][MAX_ITEMS];
     struct error_count errors[MAX_ITEMS];
     double backoff[MAX_ITEMS];
     struct expo_build_info build;
@@ -166,9 +167,14 @@ build(struct reader *r, struct built *b)
         rr->has_discovered = byte(r) & 1;
         rr->discovered.source = sources[byte(r) % 3];
         rr->discovered.count = byte(r);
-        rr->client_principal = str_or_null(r);
-        rr->has_password_expiry = byte(r) & 1;
-        rr->password_expiry = number(r);
+        rr->clients = b->clients[i];
+        rr->n_clients = byte(r) % (MAX_ITEMS + 1);
+        for (size_t j = 0; j < rr->n_clients; j++) {
+            rr->clients[j].principal = str(r);
+            rr->clients[j].canonical = str_or_null(r);
+            rr->clients[j].has_password_expiry = byte(r) & 1;
+            rr->clients[j].password_expiry = number(r);
+        }
         b->backoff[i] = number(r);
     }
     b->snap.backoff_left = byte(r) & 1 ? b->backoff : NULL;

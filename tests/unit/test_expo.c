@@ -97,9 +97,11 @@ static void
 fill_snapshot(struct realm_result *r, struct error_count *e,
               struct expo_build_info *b, struct expo_snapshot *s)
 {
+    struct client_info *ci;
+
     memset(r, 0, sizeof(*r));
     r->realm = strdup("EXAMPLE.COM");
-    r->client_principal = strdup("krbmon@EXAMPLE.COM");
+    ci = result_add_client(r, strdup("krbmon@EXAMPLE.COM"));
     result_add_probe(r, PROBE_TGT, strdup("krbmon@EXAMPLE.COM"), 1, 0.5,
                      (struct probe_error){ ERR_SPACE_KRB5, 0 }, NULL);
     result_add_probe(r, PROBE_SERVICE, strdup("HTTP/www.example.com@EXAMPLE.COM"),
@@ -132,15 +134,15 @@ fill_snapshot(struct realm_result *r, struct error_count *e,
                            "aes128-cts-hmac-sha1-96", 2);
     result_add_keytab_kvno(r, "HTTP/www.example.com@EXAMPLE.COM",
                            "aes256-cts-hmac-sha1-96", 1);
-    r->has_account_expiry = 1;
-    r->account_expiry = 1900000000;
-    r->has_tgt_times = 1;
-    r->tgt_lifetime = 36000;
-    r->tgt_renewable = 1;
+    ci->has_account_expiry = 1;
+    ci->account_expiry = 1900000000;
+    ci->has_tgt_times = 1;
+    ci->tgt_lifetime = 36000;
+    ci->tgt_renewable = 1;
     result_add_service(r, strdup("host/\"odd\"\\name"),
                        strdup("host/\"odd\"\\name@EXAMPLE.COM"), -1);
-    r->has_password_expiry = 1;
-    r->password_expiry = 1800000000;
+    ci->has_password_expiry = 1;
+    ci->password_expiry = 1800000000;
     r->has_discovered = 1;
     r->discovered.source = "dns_srv";
     r->discovered.count = 2;

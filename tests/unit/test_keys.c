@@ -139,6 +139,7 @@ static void
 result_fields_recorded(void **state)
 {
     struct realm_result r;
+    struct client_info *ci;
 
     (void)state;
     memset(&r, 0, sizeof(r));
@@ -153,11 +154,16 @@ result_fields_recorded(void **state)
     assert_int_equal(r.n_keytab_kvnos, 2);
     assert_int_equal(r.keytab_kvnos[0].kvno, 6);
     assert_int_equal(r.keytab_kvnos[1].kvno, 5);
-    r.has_account_expiry = 1;
-    r.account_expiry = 1900000000;
-    r.has_tgt_times = 1;
-    r.tgt_lifetime = 36000;
-    r.tgt_renewable = 1;
+    ci = result_add_client(&r, strdup("krbmon@R"));
+    assert_non_null(ci);
+    ci->has_account_expiry = 1;
+    ci->account_expiry = 1900000000;
+    ci->has_tgt_times = 1;
+    ci->tgt_lifetime = 36000;
+    ci->tgt_renewable = 1;
+    /* A NULL principal is refused. */
+    assert_null(result_add_client(&r, NULL));
+    assert_int_equal(r.n_clients, 1);
     /* A NULL string is refused, and owns nothing afterwards. */
     assert_int_equal(result_add_ticket(&r, PROBE_TGT, NULL, strdup(A256),
                                        strdup(A256), 0), ENOMEM);
@@ -172,11 +178,12 @@ result_fields_recorded(void **state)
     assert_int_equal(r.n_keytab_kvnos, 2);
     assert_string_equal(r.keytab_kvnos[1].enctype, A128);
     assert_int_equal(r.keytab_kvnos[0].kvno, 6);
-    assert_int_equal(r.has_account_expiry, 1);
-    assert_true(r.account_expiry == 1900000000);
-    assert_int_equal(r.has_tgt_times, 1);
-    assert_true(r.tgt_lifetime == 36000);
-    assert_int_equal(r.tgt_renewable, 1);
+    assert_string_equal(r.clients[0].principal, "krbmon@R");
+    assert_int_equal(r.clients[0].has_account_expiry, 1);
+    assert_true(r.clients[0].account_expiry == 1900000000);
+    assert_int_equal(r.clients[0].has_tgt_times, 1);
+    assert_true(r.clients[0].tgt_lifetime == 36000);
+    assert_int_equal(r.clients[0].tgt_renewable, 1);
     assert_string_equal(probe_kind_name(PROBE_VERIFY), "verify");
     result_clear(&r);
     assert_null(r.tickets);
@@ -222,7 +229,6 @@ static int
 teardown(void **state)
 {
     (void)state;
-    ktcache_flush();
     unlink(ktpath);
     return rmdir(tmpdir);
 }
@@ -232,14 +238,16 @@ cache_reads_again_only_on_change(void **state)
 {
     krb5_context ctx = NULL;
     struct ktcache_summary s = { NULL, 0 };
+    struct ktcache cache;
     int was_read = -1;
 
     (void)state;
+    ktcache_init(&cache);
     assert_int_equal(krb5_init_context(&ctx), 0);
     add_key(ctx, "HTTP/w@R", 1, ENCTYPE_AES256_CTS_HMAC_SHA1_96);
     add_key(ctx, "HTTP/w@R", 1, ENCTYPE_AES128_CTS_HMAC_SHA1_96);
 
-    assert_int_equal(ktcache_get(ctx, ktpath, &s, &was_read), 0);
+    assert_int_equal(ktcache_get(&cache, ctx, ktpath, &s, &was_read), 0);
     assert_int_equal(was_read, 1);
     assert_int_equal(s.n, 2);
     assert_string_equal(s.entries[0].enctype, A128);
@@ -248,14 +256,14 @@ cache_reads_again_only_on_change(void **state)
     ktcache_summary_clear(&s);
 
     /* Unchanged: served from the cache. */
-    assert_int_equal(ktcache_get(ctx, ktpath, &s, &was_read), 0);
+    assert_int_equal(ktcache_get(&cache, ctx, ktpath, &s, &was_read), 0);
     assert_int_equal(was_read, 0);
     assert_int_equal(s.n, 2);
     ktcache_summary_clear(&s);
 
     /* A new key appended (as kadmin ktadd does): read again. */
     add_key(ctx, "HTTP/w@R", 2, ENCTYPE_AES256_CTS_HMAC_SHA1_96);
-    assert_int_equal(ktcache_get(ctx, ktpath, &s, &was_read), 0);
+    assert_int_equal(ktcache_get(&cache, ctx, ktpath, &s, &was_read), 0);
     assert_int_equal(was_read, 1);
     assert_int_equal(s.n, 2);
     assert_string_equal(s.entries[1].enctype, A256);
@@ -265,12 +273,12 @@ cache_reads_again_only_on_change(void **state)
 
     /* Gone: an error, and nothing returned. */
     assert_int_equal(unlink(ktpath), 0);
-    assert_int_equal(ktcache_get(ctx, ktpath, &s, &was_read), ENOENT);
+    assert_int_equal(ktcache_get(&cache, ctx, ktpath, &s, &was_read), ENOENT);
     assert_null(s.entries);
 
     /* Replaced by another file with other contents: read again. */
     add_key(ctx, "host/b@R", 9, ENCTYPE_AES256_CTS_HMAC_SHA1_96);
-    assert_int_equal(ktcache_get(ctx, ktpath, &s, &was_read), 0);
+    assert_int_equal(ktcache_get(&cache, ctx, ktpath, &s, &was_read), 0);
     assert_int_equal(was_read, 1);
     assert_int_equal(s.n, 1);
     assert_string_equal(s.entries[0].principal, "host/b@R");
@@ -284,8 +292,20 @@ cache_reads_again_only_on_change(void **state)
         fputs("not a keytab\n", f);
         fclose(f);
     }
-    assert_int_not_equal(ktcache_get(ctx, ktpath, &s, &was_read), 0);
+    assert_int_not_equal(ktcache_get(&cache, ctx, ktpath, &s, &was_read), 0);
     assert_null(s.entries);
+
+    /* Without a cache: read every time. */
+    unlink(ktpath);
+    add_key(ctx, "host/c@R", 3, ENCTYPE_AES256_CTS_HMAC_SHA1_96);
+    for (int i = 0; i < 2; i++) {
+        was_read = -1;
+        assert_int_equal(ktcache_get(NULL, ctx, ktpath, &s, &was_read), 0);
+        assert_int_equal(was_read, 1);
+        assert_int_equal(s.n, 1);
+        ktcache_summary_clear(&s);
+    }
+    ktcache_destroy(&cache);
     krb5_free_context(ctx);
 }
 

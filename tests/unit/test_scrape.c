@@ -108,7 +108,11 @@ make_conf(size_t n, double timeout)
         char name[32];
         snprintf(name, sizeof(name), "R%zu.TEST", i);
         c->realms[i].realm = strdup(name);
-        c->realms[i].client_principal = strdup("mon");
+        c->realms[i].clients = calloc(1, sizeof(*c->realms[i].clients));
+        assert_non_null(c->realms[i].clients);
+        c->realms[i].clients[0].principal = strdup("mon");
+        c->realms[i].n_clients = 1;
+        c->realms[i].client_principal = c->realms[i].clients[0].principal;
         c->realms[i].timeout = timeout;
         c->realms[i].backoff = 300;
         c->realms[i].backoff_max = 3600;
