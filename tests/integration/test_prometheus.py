@@ -50,7 +50,8 @@ REQUIRED_ALERTS = {
 
 # Metrics some panel must show, as the issue lists them.
 REQUIRED_IN_PANELS = (
-    'krb5_probe_success{probe="kdc"', 'krb5_probe_duration_seconds{probe="kdc"',
+    'krb5_probe_success{probe=~"kdc|kpasswd"',
+    'krb5_probe_duration_seconds{probe=~"kdc|kpasswd"',
     'krb5_probe_errors_total', 'krb5_probe_error{', 'krb5_service_principal_info',
     'krb5_service_ticket_kvno', 'krb5_kdc_clock_skew_seconds',
     'krb5_password_expiry_timestamp_seconds', 'realm_probe:krb5_probe_success',
