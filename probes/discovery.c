@@ -12,6 +12,21 @@
 #include "base/clocks.h"
 #include "base/grow.h"
 
+/* The text of a discovery error, whatever its code space (a failed poll()
+ * is an errno, a lookup a c-ares status). */
+static const char *
+error_text(struct probe_error e)
+{
+    switch (e.space) {
+    case ERR_SPACE_ARES:
+        return ares_strerror((int)e.code);
+    case ERR_SPACE_ERRNO:
+        return strerror((int)e.code);
+    default:
+        return krb5err_name(e.space, e.code);
+    }
+}
+
 static int
 transport_allows(enum conf_transport t, enum kdc_proto p)
 {
@@ -239,13 +254,13 @@ discovery_run(const struct conf_realm *conf, struct dns_client *dc,
         snprintf(set->why, sizeof(set->why),
                  "no KDC found in DNS for realm %s (_kerberos URI and "
                  "_kerberos._udp/_tcp SRV records): %s", conf->realm,
-                 ares_strerror((int)set->error.code));
+                 error_text(set->error));
     } else if (set->n_resolved == 0) {
         set->error = set->items[0].resolve_error;
         snprintf(set->why, sizeof(set->why),
                  "no KDC host name of realm %s resolves: %s: %s", conf->realm,
                  set->items[0].spec.host,
-                 ares_strerror((int)set->error.code));
+                 error_text(set->error));
     }
     if (set->n_resolved == 0)
         trace_add(trace, "discovery failed: %s", set->why);
@@ -304,7 +319,7 @@ discovery_kpasswd(const struct conf_realm *conf, struct dns_client *dc,
         snprintf(set->why, sizeof(set->why),
                  "no kpasswd server found in DNS for realm %s "
                  "(_kpasswd._udp/_tcp SRV records): %s; no kpasswd probe",
-                 conf->realm, ares_strerror((int)set->error.code));
+                 conf->realm, error_text(set->error));
         trace_add(trace, "kpasswd discovery: %s", set->why);
     }
     return 0;
