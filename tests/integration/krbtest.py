@@ -615,6 +615,27 @@ def value(samples, metric, /, **labels):
 
 # --- the exporter ---------------------------------------------------------
 
+_MESON_BUILD = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           os.pardir, os.pardir, 'meson.build')
+
+
+def expected_version():
+    """The version the exporter must report, from a source other than the
+    exporter: meson's project version when meson runs the test, else the
+    `version:` of the project() call in the top-level meson.build."""
+    version = os.environ.get('KRB5_EXPORTER_VERSION')
+    if version:
+        return version
+    with open(_MESON_BUILD) as f:
+        text = f.read()
+    # The first one: meson wants project() first.  Not meson_version:
+    # the key must stand on its own.
+    m = re.search(r"(?<![\w])version\s*:\s*'([^']+)'", text)
+    if m is None:
+        raise AssertionError('no version: in ' + _MESON_BUILD)
+    return m.group(1)
+
+
 def exporter_path():
     """The binary under test, from $KRB5_EXPORTER."""
     path = os.environ.get('KRB5_EXPORTER')

@@ -4,8 +4,6 @@ file, get their TGT and service tickets, and the exporter says so, with the
 real kvno of every service and its canonical principal name.
 """
 
-import os
-import re
 import time
 
 import krbtest
@@ -15,27 +13,6 @@ REALM = 'TICKETS.TEST'
 PW_REALM = 'PW.TICKETS.TEST'
 EXPIRY = 2114380800   # 2037-01-01 00:00:00 UTC
 EXPIRY_TEXT = '2037-01-01 00:00:00 UTC'
-MESON_BUILD = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           os.pardir, os.pardir, 'meson.build')
-
-
-def expected_version():
-    """The version the exporter must report, from a source other than the
-    exporter: meson's project version when meson runs the test, else the
-    `version:` of the project() call in the top-level meson.build."""
-    version = os.environ.get('KRB5_EXPORTER_VERSION')
-    if version:
-        return version
-    with open(MESON_BUILD) as f:
-        text = f.read()
-    # The first one: meson wants project() first.  Not meson_version:
-    # the key must stand on its own.
-    m = re.search(r"(?<![\w])version\s*:\s*'([^']+)'", text)
-    if m is None:
-        raise AssertionError('no version: in ' + MESON_BUILD)
-    return m.group(1)
-
-
 class TicketsTest(krbtest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -102,7 +79,7 @@ class TicketsTest(krbtest.TestCase):
         info = select(samples, 'krb5_exporter_build_info')
         self.assertEqual(len(info), 1)
         self.assertEqual(info[0][1], 1.0)
-        self.assertEqual(info[0][0]['version'], expected_version())
+        self.assertEqual(info[0][0]['version'], krbtest.expected_version())
         for label in ('krb5_version', 'cares_version', 'microhttpd_version'):
             self.assertRegex(info[0][0][label], r'\d+\.\d+')
         self.assertGreaterEqual(
