@@ -22,6 +22,7 @@ flags_usage(void)
            "exit\n"
            "  --log.level=LEVEL             debug, info, warn or error "
            "(default info)\n"
+           "  --log.format=FORMAT           logfmt or json (default logfmt)\n"
            "  --version                     print the version and exit\n"
            "  --help                        print this text and exit\n";
 }
@@ -75,6 +76,7 @@ flags_parse(int argc, char *const *argv, struct flags *out, char *err,
         .config_file = FLAGS_DEFAULT_CONFIG,
         .listen_address = FLAGS_DEFAULT_LISTEN,
         .log_level = LOG_LEVEL_INFO,
+        .log_format = LOG_FORMAT_LOGFMT,
     };
 
     for (int i = 1; i < argc; i++) {
@@ -114,6 +116,15 @@ flags_parse(int argc, char *const *argv, struct flags *out, char *err,
                 snprintf(err, err_len,
                          "--log.level: \"%s\" is not one of debug, info, "
                          "warn, error", v);
+                return -1;
+            }
+        } else if (take_value(argc, argv, &i, "--log.format", &v, &missing)) {
+            if (missing || v[0] == '\0')
+                goto no_value;
+            if (log_parse_format(v, &f.log_format) != 0) {
+                snprintf(err, err_len,
+                         "--log.format: \"%s\" is not one of logfmt, json",
+                         v);
                 return -1;
             }
         } else {

@@ -18,6 +18,7 @@ struct flags {
     const char *config_file;      /* borrowed from argv or a default */
     const char *listen_address;   /* borrowed from argv or a default */
     enum log_level log_level;
+    enum log_format log_format;   /* --log.format: logfmt (default), json */
     int once;
     int check_config;
     int version;

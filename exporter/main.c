@@ -204,6 +204,7 @@ main(int argc, char **argv)
         return 0;
     }
     log_set_level(flags.log_level);
+    log_set_format(flags.log_format);
     conf = load_config(flags.config_file);
     if (conf == NULL)
         return 1;
