@@ -1,8 +1,10 @@
 /* http: routes and bytes over libmicrohttpd; see http.h. */
 #include "exporter/http.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -10,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "exporter/flags.h"
 #include "base/log.h"
@@ -50,6 +54,238 @@ http_reply_text(struct http_reply *out, unsigned status, const char *text)
     return out->body != NULL ? 0 : -1;
 }
 
+/* --- Accept-Encoding and gzip ------------------------------------------- */
+
+/* RFC 9110 tchar. */
+static int
+is_tchar(unsigned char c)
+{
+    return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static const char *
+skip_ows(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* A qvalue, "0[.DDD]" or "1[.000]", as thousandths; advances *p.  -1 when
+ * it is not one. */
+static int
+parse_qvalue(const char **p)
+{
+    const char *s = *p;
+    int q, digits = 0, frac = 0;
+
+    if (*s != '0' && *s != '1')
+        return -1;
+    q = (*s++ - '0') * 1000;
+    if (*s == '.') {
+        for (s++; isdigit((unsigned char)*s); s++) {
+            if (++digits > 3)
+                return -1;
+            frac = frac * 10 + (*s - '0');
+        }
+        for (int i = digits; i < 3; i++)
+            frac *= 10;
+    }
+    if (q + frac > 1000)
+        return -1;
+    *p = s;
+    return q + frac;
+}
+
+/* A parameter value: a token or a quoted-string; advances *p.  -1 when
+ * there is none. */
+static int
+skip_param_value(const char **p)
+{
+    const char *s = *p;
+
+    if (*s == '"') {
+        for (s++; *s != '"'; s++) {
+            if (*s == '\0')
+                return -1;
+            if (*s == '\\' && *++s == '\0')
+                return -1;
+        }
+        *p = s + 1;
+        return 0;
+    }
+    if (!is_tchar((unsigned char)*s))
+        return -1;
+    while (is_tchar((unsigned char)*s))
+        s++;
+    *p = s;
+    return 0;
+}
+
+/*
+ * One element of the list at *p: "coding *( OWS ; OWS param )".  Sets
+ * the coding's span and its q in thousandths (1000 when none), and
+ * advances *p to the ',' or the end after it.  Returns 0, or -1 when the
+ * element does not parse (then *p is past it all the same).
+ */
+static int
+parse_coding(const char **p, const char **name, size_t *name_len, int *q)
+{
+    const char *s = *p;
+    int ok = 1;
+
+    *name = s;
+    while (is_tchar((unsigned char)*s))
+        s++;
+    *name_len = (size_t)(s - *name);
+    *q = 1000;
+    if (*name_len == 0)
+        ok = 0;
+    for (s = skip_ows(s); ok && *s == ';'; s = skip_ows(s)) {
+        s = skip_ows(s + 1);
+        if ((s[0] == 'q' || s[0] == 'Q') && s[1] == '=') {
+            s += 2;
+            *q = parse_qvalue(&s);
+            ok = *q >= 0;
+            continue;
+        }
+        while (is_tchar((unsigned char)*s))
+            s++;
+        ok = *s == '=';
+        if (ok) {
+            s++;
+            ok = skip_param_value(&s) == 0;
+        }
+    }
+    if (*s != ',' && *s != '\0')
+        ok = 0;
+    /* Past the element, even a broken one: to its ',', outside quotes. */
+    while (*s != ',' && *s != '\0') {
+        if (*s == '"' && skip_param_value(&s) == 0)
+            continue;
+        s++;
+    }
+    *p = s;
+    return ok ? 0 : -1;
+}
+
+static int
+coding_is(const char *name, size_t len, const char *want)
+{
+    return strlen(want) == len && strncasecmp(name, want, len) == 0;
+}
+
+int
+http_accepts_gzip(const char *accept_encoding)
+{
+    int q_gzip = -1, q_any = -1, q_identity = -1, q;
+    const char *p = accept_encoding;
+
+    if (p == NULL)
+        return 0;
+    while (*p != '\0') {
+        const char *name;
+        size_t len;
+
+        p = skip_ows(p);
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p == '\0')
+            break;
+        if (parse_coding(&p, &name, &len, &q) != 0)
+            continue;
+        /* A coding listed twice counts with its higher q. */
+        if (coding_is(name, len, "gzip") || coding_is(name, len, "x-gzip"))
+            q_gzip = q > q_gzip ? q : q_gzip;
+        else if (coding_is(name, len, "*"))
+            q_any = q > q_any ? q : q_any;
+        else if (coding_is(name, len, "identity"))
+            q_identity = q > q_identity ? q : q_identity;
+    }
+    /* gzip's own entry decides over "*". */
+    q = q_gzip >= 0 ? q_gzip : q_any >= 0 ? q_any : 0;
+    return q > 0 && q >= q_identity;
+}
+
+int
+http_gzip(const char *data, size_t len, char **out, size_t *out_len)
+{
+    z_stream zs;
+    char *buf;
+    uLong bound;
+    int ret;
+
+    if (len > UINT_MAX)
+        return -1;
+    memset(&zs, 0, sizeof(zs));
+    /* 15 + 16: the largest window, with a gzip header and trailer. */
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    bound = deflateBound(&zs, (uLong)len);
+    buf = bound <= UINT_MAX ? malloc(bound) : NULL;
+    if (buf == NULL) {
+        deflateEnd(&zs);
+        return -1;
+    }
+    zs.next_in = (Bytef *)(uintptr_t)data;
+    zs.avail_in = (uInt)len;
+    zs.next_out = (Bytef *)buf;
+    zs.avail_out = (uInt)bound;
+    ret = deflate(&zs, Z_FINISH);
+    if (ret != Z_STREAM_END) {
+        deflateEnd(&zs);
+        free(buf);
+        return -1;
+    }
+    *out_len = zs.total_out;
+    deflateEnd(&zs);
+    *out = buf;
+    return 0;
+}
+
+/*
+ * A response holding body[len], in gzip when the request asks for it
+ * (the plain body when compressing fails), with Vary: Accept-Encoding
+ * either way.  Takes the body over when must_free.  NULL on failure.
+ */
+static struct MHD_Response *
+make_response(struct MHD_Connection *conn, char *body, size_t len,
+              int must_free, const char *content_type)
+{
+    struct MHD_Response *resp;
+    char *zipped = NULL;
+    size_t zipped_len = 0;
+    const char *accept = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+
+    if (http_accepts_gzip(accept) &&
+        http_gzip(body, len, &zipped, &zipped_len) == 0) {
+        if (must_free)
+            free(body);
+        body = zipped;
+        len = zipped_len;
+        must_free = 1;
+    }
+    resp = MHD_create_response_from_buffer(
+        len, body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL) {
+        if (must_free)
+            free(body);
+        return NULL;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            content_type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+                            MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (zipped != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                "gzip");
+    return resp;
+}
+
 /* Queue a reply; takes the body over. */
 static enum MHD_Result
 send_reply(struct MHD_Connection *conn, struct http_reply *r,
@@ -58,14 +294,9 @@ send_reply(struct MHD_Connection *conn, struct http_reply *r,
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
-    resp = MHD_create_response_from_buffer(r->len, r->body,
-                                           MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(r->body);
+    resp = make_response(conn, r->body, r->len, 1, r->content_type);
+    if (resp == NULL)
         return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            r->content_type);
     if (allow != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
     ret = MHD_queue_response(conn, r->status, resp);
@@ -115,8 +346,9 @@ serve_get(struct http_server *s, struct MHD_Connection *conn, const char *url)
 
     if (strcmp(url, "/metrics") == 0 || strcmp(url, "/probe") == 0) {
         if (scrape_budget(conn, &budget) != 0) {
-            log_warn("rejected %s: malformed "
-                     "X-Prometheus-Scrape-Timeout-Seconds header", url);
+            log_kv(LOG_LEVEL_WARN, "rejected a request: malformed "
+                   "X-Prometheus-Scrape-Timeout-Seconds header", "path", url,
+                   (char *)NULL);
             return send_text(conn, MHD_HTTP_BAD_REQUEST,
                              "X-Prometheus-Scrape-Timeout-Seconds must be a "
                              "positive number of seconds\n", NULL);
@@ -206,15 +438,12 @@ admitted(struct http_server *s, struct MHD_Connection *conn, const char *url,
     {
         struct MHD_Response *resp;
         static const char text[] = "unauthorized\n";
-        resp = MHD_create_response_from_buffer(
-            sizeof(text) - 1, (void *)(uintptr_t)text,
-            MHD_RESPMEM_PERSISTENT);
+        resp = make_response(conn, (char *)(uintptr_t)text, sizeof(text) - 1,
+                             0, HTTP_TYPE_TEXT);
         if (resp == NULL) {
             *refusal = MHD_NO;
             return 0;
         }
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                HTTP_TYPE_TEXT);
         *refusal = MHD_queue_basic_auth_fail_response(conn, "krb5_exporter",
                                                       resp);
         MHD_destroy_response(resp);
@@ -283,7 +512,7 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
     vsnprintf(line, sizeof(line), fmt, ap);
     n = strcspn(line, "\n");
     line[n] = '\0';
-    log_warn("http: %s", line);
+    log_kv(LOG_LEVEL_WARN, line, "component", "libmicrohttpd", (char *)NULL);
 }
 
 struct http_server *

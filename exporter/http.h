@@ -78,4 +78,21 @@ void http_stop(struct http_server *server, double grace_seconds);
 /* Make a reply holding a copy of text; returns 0, or -1. */
 int http_reply_text(struct http_reply *out, unsigned status, const char *text);
 
+/*
+ * Does an Accept-Encoding header value let us answer in gzip?  RFC 9110
+ * section 12.5.3: yes when gzip (or x-gzip), or else "*", is listed with a
+ * q above 0, unless identity is listed with a higher q.  "gzip;q=0" and
+ * "*;q=0" say no; so does a missing header (NULL) or an empty one.  An
+ * element that does not parse (a bad q, junk after it) counts as not
+ * listed.  Pure.
+ */
+int http_accepts_gzip(const char *accept_encoding);
+
+/*
+ * Compress data[len] into one gzip member (RFC 1952) with zlib.  Returns
+ * 0 with a malloc()ed *out (the caller frees) of *out_len bytes, or -1
+ * and leaves both untouched.  Pure apart from allocating.
+ */
+int http_gzip(const char *data, size_t len, char **out, size_t *out_len);
+
 #endif

@@ -1,13 +1,17 @@
-/* Unit tests for exporter/flags and exporter/reqparse. */
+/* Unit tests for exporter/flags, exporter/reqparse and the Accept-Encoding
+ * reading of exporter/http. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "exporter/flags.h"
+#include "exporter/http.h"
 #include "exporter/reqparse.h"
 
 struct listen_case {
@@ -76,6 +80,14 @@ static const struct argv_case argv_cases[] = {
     { { "--web.listen-address=nope" }, 0, "is not HOST:PORT",
       "bad address" },
     { { "--config.filex=/a" }, 0, "unknown flag", "prefix is not a match" },
+    { { "--log.format=json" }, 1, NULL, "JSON logs" },
+    { { "--log.format", "logfmt" }, 1, NULL, "logfmt, value apart" },
+    { { "--log.format=xml" }, 0, "--log.format: \"xml\" is not one of "
+      "logfmt, json", "an unknown format" },
+    { { "--log.format=JSON" }, 0, "is not one of logfmt, json",
+      "formats are lower case, as promslog spells them" },
+    { { "--log.format=" }, 0, "needs a value", "empty format" },
+    { { "--log.format" }, 0, "needs a value", "format without a value" },
 };
 
 static void
@@ -120,6 +132,10 @@ flag_values_and_defaults(void **state)
     assert_int_equal(flags_parse(1, argv, &f, err, sizeof(err)), 0);
     assert_string_equal(f.config_file, FLAGS_DEFAULT_CONFIG);
     assert_int_equal(f.log_level, LOG_LEVEL_INFO);
+    assert_int_equal(f.log_format, LOG_FORMAT_LOGFMT);
+    argv[1] = (char *)(uintptr_t) "--log.format=json";
+    assert_int_equal(flags_parse(2, argv, &f, err, sizeof(err)), 0);
+    assert_int_equal(f.log_format, LOG_FORMAT_JSON);
 }
 
 struct timeout_case {
@@ -212,6 +228,118 @@ probe_queries(void **state)
     }
 }
 
+struct accept_case {
+    const char *header;
+    int gzip;
+    const char *why;
+};
+
+static const struct accept_case accept_cases[] = {
+    { NULL, 0, "no header: identity" },
+    { "", 0, "empty: identity only" },
+    { "gzip", 1, "what Prometheus sends" },
+    { "GZip", 1, "codings are case-insensitive" },
+    { "x-gzip", 1, "the old alias" },
+    { "gzip, deflate, br", 1, "a browser's list" },
+    { "deflate, gzip;q=1.0", 1, "gzip second, q=1.0" },
+    { "  gzip  ", 1, "spaces around" },
+    { ",, gzip ,,", 1, "empty list elements" },
+    { "gzip;q=0", 0, "q=0 refuses" },
+    { "gzip;q=0.000", 0, "q=0.000 refuses" },
+    { "gzip;q=0.001", 1, "the smallest q that accepts" },
+    { "gzip; q=0.5", 1, "space before the parameter" },
+    { "gzip ;q=0.5", 1, "space before the ';'" },
+    { "gzip;Q=0.5", 1, "Q in capitals" },
+    { "gzip;q=1", 1, "q=1" },
+    { "gzip;q=1.", 1, "q=1. has no digits after the dot, as allowed" },
+    { "gzip;q=1.000", 1, "q=1.000" },
+    { "gzip;q=1.0000", 0, "four decimals: not a qvalue, so not listed" },
+    { "gzip;q=1.001", 0, "above 1" },
+    { "gzip;q=2", 0, "q=2" },
+    { "gzip;q=.5", 0, "no leading digit" },
+    { "gzip;q=", 0, "empty q" },
+    { "gzip;q=0.5x", 0, "junk after q" },
+    { "gzip;q=-1", 0, "negative q" },
+    { "gzip;q=0.8 deflate", 0, "junk after the element" },
+    { "gzip;level=9;q=0.2", 1, "another parameter first" },
+    { "gzip;foo=\"a,b;q=0\";q=0.3", 1, "a quoted parameter with , and ;" },
+    { "deflate;foo=\"a,gzip\", br", 0, "gzip inside quotes is no coding" },
+    { "gzip;foo", 0, "a parameter without a value" },
+    { "*", 1, "anything" },
+    { "*;q=0", 0, "nothing but identity" },
+    { "*;q=0, gzip", 1, "gzip's own entry beats *" },
+    { "gzip;q=0, *", 0, "gzip's own refusal beats *" },
+    { "identity", 0, "identity only" },
+    { "identity;q=0", 0, "identity refused, gzip not offered: identity "
+      "anyway" },
+    { "identity;q=0, gzip", 1, "identity refused" },
+    { "gzip;q=0.5, identity", 0, "identity listed and preferred" },
+    { "gzip;q=0.5, identity;q=0.5", 1, "a tie goes to gzip" },
+    { "identity;q=0.4, *;q=0.5", 1, "* above identity" },
+    { "br, deflate", 0, "other codings only" },
+    { "gzipx", 0, "not gzip" },
+    { "gzip-x", 0, "not gzip either" },
+    { "gzip, gzip;q=0", 1, "listed twice: the higher q" },
+    { "compress;q=0.5, gzip;q=0.9", 1, "a lower q is still yes" },
+    { "gzip\t;\tq=0.7", 1, "tabs are whitespace too" },
+    { "gz\"ip", 0, "a quote in the name" },
+    { ";q=1", 0, "no coding at all" },
+};
+
+static void
+accept_encoding(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(accept_cases) / sizeof(accept_cases[0]);
+         i++) {
+        const struct accept_case *c = &accept_cases[i];
+        print_message("case %s: %s\n", c->header ? c->header : "(none)",
+                      c->why);
+        assert_int_equal(http_accepts_gzip(c->header), c->gzip);
+    }
+}
+
+/* http_gzip gives one gzip member that zlib reads back to the input. */
+static void
+gzip_round_trip(void **state)
+{
+    const char *inputs[] = { "", "# HELP x y\nx 1\n", NULL };
+    char big[100000];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (char)("krb5_probe_success{realm=\"R\"} 1\n"[i % 32] ^
+                        (i % 997 == 0));
+    big[sizeof(big) - 1] = '\0';
+    inputs[2] = big;
+    for (size_t i = 0; i < 3; i++) {
+        size_t len = strlen(inputs[i]), zlen = 0;
+        char *z = NULL, *back = malloc(len + 16);
+        z_stream zs;
+
+        assert_non_null(back);
+        assert_int_equal(http_gzip(inputs[i], len, &z, &zlen), 0);
+        assert_true(zlen >= 18);
+        assert_int_equal((unsigned char)z[0], 0x1f);
+        assert_int_equal((unsigned char)z[1], 0x8b);
+        memset(&zs, 0, sizeof(zs));
+        assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+        zs.next_in = (Bytef *)z;
+        zs.avail_in = (uInt)zlen;
+        zs.next_out = (Bytef *)back;
+        zs.avail_out = (uInt)(len + 16);
+        assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+        assert_int_equal(zs.total_out, len);
+        assert_int_equal(zs.avail_in, 0);
+        assert_memory_equal(back, inputs[i], len);
+        inflateEnd(&zs);
+        if (i == 2)
+            assert_true(zlen < len / 4);
+        free(z);
+        free(back);
+    }
+}
+
 int
 main(void)
 {
@@ -221,6 +349,8 @@ main(void)
         cmocka_unit_test(flag_values_and_defaults),
         cmocka_unit_test(scrape_timeout_header),
         cmocka_unit_test(probe_queries),
+        cmocka_unit_test(accept_encoding),
+        cmocka_unit_test(gzip_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
