@@ -1447,8 +1447,8 @@ static void test_example(void **state)
         print_errors(&errs);
     assert_int_equal(errs.count, 0);
     assert_non_null(conf);
-    /* What the example's comments promise about its two realms. */
-    assert_int_equal(conf->n_realms, 2);
+    /* What the example's comments promise about its three realms. */
+    assert_int_equal(conf->n_realms, 3);
     assert_string_equal(conf->realms[0].realm, "EXAMPLE.COM");
     assert_non_null(conf->realms[0].keytab);
     assert_null(conf->realms[0].password_file);
@@ -1461,6 +1461,11 @@ static void test_example(void **state)
     assert_int_equal(conf->realms[1].canonicalize, CANON_NONE);
     assert_true(conf->realms[1].timeout == 5.0);
     assert_int_equal(conf->realms[1].n_services, 0);
+    assert_int_equal(conf->realms[2].n_clients, 2);
+    assert_non_null(conf->realms[2].clients[0].keytab);
+    assert_non_null(conf->realms[2].clients[1].password_file);
+    assert_string_equal(conf->realms[2].clients[1].principal,
+                        "sso-monitor@example.com");
     conf_free(conf);
     free(text);
     free(orig);
