@@ -8,11 +8,13 @@
  */
 #include "probes/krb5err.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "krb5err_table.h"
+#include "probes/httperr.h"
 
 /*
  * libkrb5 passes errno values through unchanged, and com_err reserves table
@@ -81,6 +83,11 @@ krb5err_name(enum err_space space, long code)
         break;
     case ERR_SPACE_ARES:
         name = table_name(errtable_ares, ERRTABLE_ARES_COUNT, code);
+        break;
+    case ERR_SPACE_HTTP:
+    case ERR_SPACE_CURL:
+    case ERR_SPACE_GSS:
+        name = httperr_name(space, code);
         break;
     }
     return name != NULL ? name : UNKNOWN_NAME;
@@ -213,6 +220,20 @@ static const struct advice_entry advice_table[] = {
     { ERR_SPACE_ERRNO, EACCES,
       { "Permission denied, usually the keytab or password file is not readable by the exporter's user.",
         "Give the file to the exporter's user with mode 0400, readable by nobody else." } },
+
+    /* Services over HTTP Negotiate (the http probe). */
+    { ERR_SPACE_HTTP, 401,
+      { "The web service refused the ticket: usually its keytab is stale (the service's key changed on the KDC after the keytab was exported) or holds no key for the principal in the URL's host name.",
+        "Export the service's keytab again (klist -kte on the server shows its kvnos) and check that the SPN HTTP/<host> is on the account the server's keytab comes from." } },
+    { ERR_SPACE_HTTP, 403,
+      { "The web service accepted the ticket but denies the monitoring principal access.",
+        "Allow the monitoring principal (or any valid user) on the probed URL, or probe a URL it may read." } },
+    { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_MUT_FAIL,
+      { "The web service answered without a Negotiate token that completes mutual authentication, so it did not prove that it holds the service's key: a proxy or load balancer that strips the header, or a server that does not send it.",
+        "Make the server send its final WWW-Authenticate: Negotiate token (mod_auth_gssapi and IIS do), and pass it through any proxy in front." } },
+    { ERR_SPACE_CURL, CURLE_PEER_FAILED_VERIFICATION,
+      { "The web service's TLS certificate does not verify against the trusted CAs, or does not name the URL's host.",
+        "Set the service's \"ca_file\" to the CA that signs the certificate, or probe the host name the certificate is issued for." } },
 
     /* DNS, through c-ares. */
     { ERR_SPACE_ARES, ARES_ENOTFOUND,

@@ -1,15 +1,18 @@
 /*
  * krb5err: names, causes and fixes for the error codes probes report.
  *
- * A probe error lives in one of three code spaces, because their numbers
+ * A probe error lives in one code space of several, because their numbers
  * overlap (ARES_ENOTFOUND and EINTR are both 4): com_err codes as returned by
  * libkrb5 (large negative numbers such as -1765328366), errno values, and
- * c-ares statuses.
+ * c-ares statuses; and for the http probe, HTTP statuses (401), libcurl's
+ * CURLcode values (60) and GSS-API major statuses (GSS_S_DEFECTIVE_TOKEN,
+ * 589824), whose names httperr.h holds.
  */
 #ifndef KRB5EXP_KRB5ERR_H
 #define KRB5EXP_KRB5ERR_H
 
-enum err_space { ERR_SPACE_KRB5, ERR_SPACE_ERRNO, ERR_SPACE_ARES };
+enum err_space { ERR_SPACE_KRB5, ERR_SPACE_ERRNO, ERR_SPACE_ARES,
+                 ERR_SPACE_HTTP, ERR_SPACE_CURL, ERR_SPACE_GSS };
 
 struct probe_error {
     enum err_space space;
@@ -24,7 +27,9 @@ struct krb5err_advice {
 
 /*
  * Symbolic name of a code as krb5.h, errno.h or ares.h spells it, e.g.
- * "KRB5KDC_ERR_CLIENT_REVOKED", "ETIMEDOUT", "ARES_ENOTFOUND".  Returns
+ * "KRB5KDC_ERR_CLIENT_REVOKED", "ETIMEDOUT", "ARES_ENOTFOUND" (and as
+ * httperr.h names HTTP, curl and GSS-API codes, "HTTP_UNAUTHORIZED",
+ * "CURLE_PEER_FAILED_VERIFICATION", "GSS_S_DEFECTIVE_TOKEN").  Returns
  * "UNKNOWN" when none fits; never NULL.  Static storage.
  *
  * Code 0 means "no error" in every space and is named "NONE" (so

@@ -12,6 +12,7 @@
 #include "probes/kdc.h"
 #include "probes/kpasswd.h"
 #include "base/clocks.h"
+#include "probes/httpprobe.h"
 #include "probes/realmctx.h"
 #include "probes/service.h"
 #include "probes/tgt.h"
@@ -46,6 +47,8 @@ record_services_skipped(const struct conf_realm *conf,
     size_t first = res->n_probes;
     int status = service_record_skipped(conf, error, why, res);
 
+    if (status == 0)
+        status = httpprobe_record_skipped(conf, error, why, res);
     for (size_t i = first; i < res->n_probes; i++)
         res->probes[i].skipped = skipped;
     return status;
@@ -64,6 +67,8 @@ record_no_kdc(const struct conf_realm *conf, struct probe_error error,
                                     res);
     if (status == 0)
         status = service_record_skipped(conf, error, why, res);
+    if (status == 0)
+        status = httpprobe_record_skipped(conf, error, why, res);
     return status;
 }
 
@@ -281,6 +286,9 @@ realmprobe_run(const struct conf_realm *conf,
         goto cleanup;
     }
     status = service_probe_all(rc, dc, cc, client, res);
+    /* The web services, with the tickets the service probe left in cc. */
+    if (status == 0)
+        status = httpprobe_run(rc, dc, cc, res);
 cleanup:
     if (kpw_run != NULL) {
         /* Spliced where the kdc results go, before they are: it ends up

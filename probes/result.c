@@ -14,6 +14,7 @@ static const char *const kind_names[PROBE_KIND_COUNT] = {
     [PROBE_SERVICE] = "service",
     [PROBE_VERIFY] = "verify",
     [PROBE_KPASSWD] = "kpasswd",
+    [PROBE_HTTP] = "http",
 };
 
 const char *
@@ -62,6 +63,23 @@ result_add_service(struct realm_result *r, char *service, char *principal,
     s->service = service;
     s->principal = principal;
     s->kvno = kvno;
+    return 0;
+}
+
+int
+result_add_pac(struct realm_result *r, const char *principal, int valid)
+{
+    struct ticket_pac *t;
+    char *p = strdup(principal);
+
+    t = p != NULL ? grow_one(&r->pacs, r->n_pacs, sizeof(*t)) : NULL;
+    if (t == NULL) {
+        free(p);
+        return ENOMEM;
+    }
+    r->n_pacs++;
+    t->principal = p;
+    t->valid = valid;
     return 0;
 }
 
@@ -218,6 +236,9 @@ result_clear(struct realm_result *r)
         free(r->keytab_kvnos[i].principal);
         free(r->keytab_kvnos[i].enctype);
     }
+    for (size_t i = 0; i < r->n_pacs; i++)
+        free(r->pacs[i].principal);
+    free(r->pacs);
     free(r->tickets);
     free(r->keytab_kvnos);
     free(r->kdcs);

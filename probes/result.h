@@ -10,7 +10,7 @@
 #include "probes/krb5err.h"
 
 enum probe_kind { PROBE_DISCOVERY, PROBE_KDC, PROBE_TGT, PROBE_SERVICE,
-                  PROBE_VERIFY, PROBE_KPASSWD, PROBE_KIND_COUNT };
+                  PROBE_VERIFY, PROBE_KPASSWD, PROBE_HTTP, PROBE_KIND_COUNT };
 
 /* Static name of a probe kind as used in the `probe` label. */
 const char *probe_kind_name(enum probe_kind kind);
@@ -50,6 +50,13 @@ struct keytab_kvno {
     char *principal;          /* owned: with its realm */
     char *enctype;            /* owned: MIT's name */
     long kvno;
+};
+
+/* The PAC verdict of one service ticket the verify probe decrypted. */
+struct ticket_pac {
+    char *principal;          /* owned: the service principal as issued */
+    int valid;                /* 1: a PAC whose server checksum verifies
+                                 with the service key; 0: none */
 };
 
 /* What the kdc probe read from one KDC endpoint. */
@@ -98,6 +105,9 @@ struct realm_result {
     struct keytab_kvno *keytab_kvnos;  /* owned array of n_keytab_kvnos,
                                           one per principal and enctype */
     size_t n_keytab_kvnos;
+    struct ticket_pac *pacs;  /* owned array of n_pacs, one per ticket the
+                                 verify probe decrypted */
+    size_t n_pacs;
     double backoff_left;      /* seconds of lockout backoff left when the
                                  probe ended; 0: none */
 };
@@ -130,6 +140,10 @@ int result_add_ticket(struct realm_result *r, enum probe_kind kind,
  * strings are copied.  Returns 0, or ENOMEM. */
 int result_add_keytab_kvno(struct realm_result *r, const char *principal,
                            const char *enctype, long kvno);
+
+/* Record the PAC verdict of a verified ticket for principal (copied).
+ * Returns 0, or ENOMEM. */
+int result_add_pac(struct realm_result *r, const char *principal, int valid);
 
 /* Append a kdc_info entry; takes ownership of target. */
 int result_add_kdc(struct realm_result *r, char *target, int has_skew,

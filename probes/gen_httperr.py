@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Write httperr_table.h: every HTTP status, CURLcode and GSS-API major status.
+
+Usage: gen_httperr.py <curl/curl.h> <gssapi/gssapi.h> <microhttpd.h> <output.h>
+
+As gen_errtable.py does for krb5 and c-ares, the installed headers are the
+only source of truth: the http probe names every code the installed libcurl
+and GSS-API library can return.  The entries use the header's own names, so
+the compiler checks each against the header it came from.
+
+  - CURLcode: the members of curl.h's `typedef enum { ... } CURLcode;`, in
+    order, up to CURL_LAST (the aliases curl.h #defines for old names are
+    not members, so each code has one name).  The table is indexed by code.
+  - HTTP statuses: libmicrohttpd's copy of the IANA HTTP Status Code
+    Registry, "#define MHD_HTTP_UNAUTHORIZED 401", named without the MHD_
+    prefix ("HTTP_UNAUTHORIZED"), the first name of each code kept.
+  - GSS-API major statuses: the routine errors (GSS_S_BAD_MECH ...) and the
+    calling errors (GSS_S_CALL_INACCESSIBLE_READ ...) as gssapi.h defines
+    them, shifted into place; GSS_S_BAD_MIC and GSS_S_CRED_UNAVAIL are
+    aliases of GSS_S_BAD_SIG and GSS_S_FAILURE and are left out.
+
+A header whose format has changed (no CURLcode enum, too few codes, no GSS
+routine errors) stops the build with a message instead of producing a
+silently short table.
+"""
+
+import os
+import re
+import sys
+
+# curl 7.88 has 100 codes; far fewer means the enum was not parsed.
+MIN_CURL_CODES = 90
+# RFC 2744 defines 18 routine errors; MIT adds GSS_S_BAD_MECH_ATTR.
+MIN_GSS_ROUTINE = 18
+MIN_GSS_CALLING = 3
+# The registry has about 60 codes.
+MIN_HTTP_CODES = 55
+
+CURL_MEMBER_RE = re.compile(r'^\s*(CURLE_[A-Z0-9_]+|CURL_LAST)\b\s*(=\s*0\s*)?,?')
+CURL_END_RE = re.compile(r'^\s*}\s*CURLcode\s*;')
+# "#define GSS_S_BAD_MECH (((OM_uint32) 1ul) << GSS_C_ROUTINE_ERROR_OFFSET)",
+# with the value on the next line after a backslash for the long names.
+GSS_RE = re.compile(
+    r'#\s*define\s+(GSS_S_[A-Z_]+)\s+\(\(\(OM_uint32\)\s*(\d+)ul\)\s*<<\s*'
+    r'GSS_C_(ROUTINE|CALLING)_ERROR_OFFSET\)')
+
+
+HTTP_RE = re.compile(r'^\s*#\s*define\s+MHD_(HTTP_[A-Z0-9_]+)\s+([1-5]\d\d)\s*$')
+
+
+def fail(message):
+    sys.stderr.write('gen_httperr.py: error: %s\n' % message)
+    sys.exit(1)
+
+
+def read(path):
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            return f.read()
+    except OSError as e:
+        fail('cannot read %s: %s' % (path, e.strerror))
+
+
+def strip_comments(text):
+    return re.sub(r'/\*.*?\*/', ' ', text, flags=re.S)
+
+
+def parse_curl(path):
+    """The CURLcode members in order, CURLE_OK first, CURL_LAST left out."""
+    lines = strip_comments(read(path)).splitlines()
+    names = []
+    inside = False
+    for i, line in enumerate(lines):
+        if not inside:
+            if re.match(r'^\s*CURLE_OK\s*=\s*0\s*,', line):
+                inside = True
+                names.append('CURLE_OK')
+            continue
+        if CURL_END_RE.match(line):
+            break
+        m = CURL_MEMBER_RE.match(line)
+        if m:
+            if m.group(1) == 'CURL_LAST':
+                break
+            names.append(m.group(1))
+        elif line.strip():
+            fail('%s: unexpected line in the CURLcode enum: %r; header '
+                 'format changed?' % (path, line.strip()))
+    else:
+        fail('%s: no CURLcode enum ending in CURL_LAST; header format '
+             'changed?' % path)
+    if len(names) < MIN_CURL_CODES:
+        fail('%s: only %d CURLcode members found (expected at least %d)'
+             % (path, len(names), MIN_CURL_CODES))
+    if len(set(names)) != len(names):
+        fail('%s: a CURLcode member is listed twice' % path)
+    return names
+
+
+def parse_gss(path):
+    """(routine, calling): lists of (number, name) sorted by number."""
+    text = read(path).replace('\\\n', ' ')
+    routine, calling = {}, {}
+    for m in GSS_RE.finditer(text):
+        table = routine if m.group(3) == 'ROUTINE' else calling
+        table.setdefault(int(m.group(2)), m.group(1))
+    if len(routine) < MIN_GSS_ROUTINE or len(calling) < MIN_GSS_CALLING:
+        fail('%s: %d GSS routine errors and %d calling errors found; '
+             'header format changed?' % (path, len(routine), len(calling)))
+    return sorted(routine.items()), sorted(calling.items())
+
+
+def parse_http(path):
+    """A list of (status, name) sorted by status, one name per status."""
+    codes = {}
+    for line in read(path).splitlines():
+        m = HTTP_RE.match(line)
+        if m:
+            codes.setdefault(int(m.group(2)), m.group(1))
+    if len(codes) < MIN_HTTP_CODES or codes.get(401) != 'HTTP_UNAUTHORIZED':
+        fail('%s: %d HTTP statuses found, 401 named %r; header format '
+             'changed?' % (path, len(codes), codes.get(401)))
+    return sorted(codes.items())
+
+
+def render(curl_path, gss_path, http_path, curl, routine, calling, http):
+    out = ['/*',
+           ' * httperr_table.h: generated by gen_httperr.py from',
+           ' *   %s' % curl_path,
+           ' *   %s' % gss_path,
+           ' *   %s' % http_path,
+           ' * Do not edit; it is rewritten on every build.',
+           ' * Include from httperr.c only: the tables are static.',
+           ' */',
+           '#ifndef KRB5EXP_HTTPERR_TABLE_H',
+           '#define KRB5EXP_HTTPERR_TABLE_H',
+           '',
+           '#include <curl/curl.h>',
+           '#include <gssapi/gssapi.h>',
+           '#include <microhttpd.h>',
+           '',
+           '/* %d CURLcode members, indexed by code. */' % len(curl),
+           'static const char *const errtable_curl[CURL_LAST] = {']
+    for name in curl:
+        out.append('    [%s] = "%s",' % (name, name))
+    out += ['};', '',
+            'struct code_entry {',
+            '    unsigned long code;       /* the major status, in place */',
+            '    const char *name;',
+            '};', '',
+            '/* %d routine and %d calling errors, each ascending. */'
+            % (len(routine), len(calling)),
+            'static const struct code_entry errtable_gss[] = {']
+    for _, name in routine + calling:
+        out.append('    { %s, "%s" },' % (name, name))
+    out += ['};', '',
+            '/* %d HTTP statuses, ascending. */' % len(http),
+            'static const struct code_entry errtable_http[] = {']
+    for _, name in http:
+        out.append('    { MHD_%s, "%s" },' % (name, name))
+    out += ['};', '',
+            '#define ERRTABLE_HTTP_COUNT (sizeof errtable_http / sizeof errtable_http[0])',
+            '#define ERRTABLE_CURL_COUNT (sizeof errtable_curl / sizeof errtable_curl[0])',
+            '#define ERRTABLE_GSS_COUNT (sizeof errtable_gss / sizeof errtable_gss[0])',
+            '', '#endif']
+    return '\n'.join(out) + '\n'
+
+
+def main(argv):
+    if len(argv) != 5:
+        sys.stderr.write('usage: %s <curl/curl.h> <gssapi/gssapi.h> '
+                         '<microhttpd.h> <output.h>\n' % argv[0])
+        return 2
+    curl_path, gss_path, http_path, out_path = argv[1:]
+    curl = parse_curl(curl_path)
+    routine, calling = parse_gss(gss_path)
+    http = parse_http(http_path)
+    text = render(curl_path, gss_path, http_path, curl, routine, calling,
+                  http)
+    tmp_path = out_path + '.tmp'
+    try:
+        with open(tmp_path, 'w', encoding='utf-8') as f:
+            f.write(text)
+        os.replace(tmp_path, out_path)
+    except OSError as e:
+        fail('cannot write %s: %s' % (out_path, e.strerror))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
