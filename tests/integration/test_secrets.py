@@ -2,13 +2,16 @@
 A password or key the exporter knows must never leave it: not in /metrics,
 /probe or the debug page, not on the landing page, not in its logs at debug
 level, not in --once or --check-config output or error messages, whether
-the password is right or wrong.
+the password is right or wrong.  Nor the SPNEGO token the http probe sends
+in its Authorization header, which carries a service ticket: a peer keeps
+every header it is sent, and none of it may show up anywhere.
 """
 
 import os
 import re
 import subprocess
 
+import httpd
 import krbtest
 
 REALM = 'SECRETS.TEST'
@@ -38,6 +41,11 @@ class SecretsTest(krbtest.TestCase):
         good = kdc.password_file(cls.password, 'good')
         wrong = kdc.password_file(cls.wrong, 'wrong')
         kdc.start()
+        # A web service that takes the header and answers 200 without the
+        # mutual-authentication token.
+        cls.peer = httpd.NegotiatePeer(200)
+        cls.addClassCleanup(cls.peer.close)
+        cls.url = 'http://127.0.0.1:%d/' % cls.peer.port
         kdcs = ['127.0.0.1:%d' % kdc.port]
         cls.config = krbtest.config_text([
             krbtest.realm_config(REALM, kdcs, 'pwmon@' + REALM,
@@ -49,12 +57,27 @@ class SecretsTest(krbtest.TestCase):
             krbtest.realm_config(KEYTAB_REALM, kdcs, 'ktmon@' + KEYTAB_REALM,
                                  keytab=keytab,
                                  services=('HTTP/www.example.com',))])
+        # The password realm's service, also at the peer's URL.
+        cls.config = cls.config.replace(
+            'services = ( "HTTP/www.example.com" );',
+            'services = ( { principal = "HTTP/www.example.com"; url = "%s"; '
+            '} );' % cls.url, 1)
 
     def assertNoSecret(self, text, where):
         for secret in (self.password, self.wrong):
             self.assertNotIn(secret, text, 'password found in ' + where)
             # Half of it is enough to count as a leak.
             self.assertNotIn(secret[3:15], text, 'password part in ' + where)
+        # Every 24 characters of every token the peer was sent (24 base64
+        # characters are 18 bytes of ticket or authenticator).
+        for header in self.peer.authorizations:
+            token = header.split(' ', 1)[-1]
+            self.assertGreater(len(token), 100, header[:40])
+            for i in range(0, len(token) - 23, 24):
+                self.assertNotIn(token[i:i + 24], text,
+                                 'Negotiate token found in ' + where)
+        self.assertIsNone(re.search(r'Negotiate [A-Za-z0-9+/]{16}', text),
+                          'a Negotiate token in ' + where)
         folded = text.lower()
         for key in self.keys:
             # Any 8 bytes of a key, in hex of either case.
@@ -76,6 +99,8 @@ class SecretsTest(krbtest.TestCase):
             self.assertTrue('tgt: AS exchange' in body or
                             (realm == WRONG and 'lockout guard' in body),
                             body[:2000])
+            if realm == REALM:
+                self.assertIn('GET with Authorization: Negotiate', body)
         exp.stop()
         self.assertNoSecret(exp.stderr(), 'exporter stderr')
 
@@ -103,6 +128,10 @@ class SecretsTest(krbtest.TestCase):
                               krbtest.KDC_ERR_PREAUTH_FAILED)
         self.assertProbeSucceeds(samples, KEYTAB_REALM, 'tgt',
                                  'ktmon@' + KEYTAB_REALM)
+        # The http probe sent its token, and the peer proved nothing.
+        self.assertProbeFails(samples, REALM, 'http', self.url,
+                              (-1765328338, 'KRB5KRB_AP_ERR_MUT_FAIL'))
+        self.assertTrue(self.peer.authorizations)
         self.assertNoSecret(body, '/metrics')
         for path in ('/', '/-/healthy', '/nope'):
             self.assertNoSecret(exp.get(path)[2], path)
