@@ -213,7 +213,10 @@ setup_transfer(struct transfer *t, double deadline)
         !SETOPT(e, CURLOPT_WRITEDATA, t) ||
         /* A backstop only: our loop ends the transfer at the deadline. */
         !SETOPT(e, CURLOPT_TIMEOUT_MS, left_ms + 1000L) ||
-        (ex->ca_file != NULL && !SETOPT(e, CURLOPT_CAINFO, ex->ca_file))) {
+        /* A ca_file is the whole trust: not the system's CAs beside it. */
+        (ex->ca_file != NULL &&
+         (!SETOPT(e, CURLOPT_CAINFO, ex->ca_file) ||
+          !SETOPT(e, CURLOPT_CAPATH, (char *)NULL)))) {
         snprintf(ex->why, sizeof(ex->why), "libcurl refused an option "
                  "the probe needs (libcurl %s)", curl_version_info(
                      CURLVERSION_NOW)->version);
