@@ -22,6 +22,7 @@ Nothing here ever talks to anything but 127.0.0.1.
 
 import http.server
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -82,8 +83,9 @@ class TestCA:
         cert = os.path.join(self.dir, stem + '.pem')
         ext = os.path.join(self.dir, stem + '.ext')
         with open(ext, 'w') as f:
-            f.write('subjectAltName = %s\n'
-                    % ', '.join('DNS:' + n for n in names))
+            f.write('subjectAltName = %s\n' % ', '.join(
+                ('IP:' if re.match(r'^[0-9.]+$', n) else 'DNS:') + n
+                for n in names))
         _run(['openssl', 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout',
               key, '-out', csr, '-subj', '/CN=' + names[0]],
              'openssl: a server key')
