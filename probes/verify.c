@@ -9,6 +9,7 @@
 #include "base/clocks.h"
 #include "probes/credfile.h"
 #include "probes/ktcache.h"
+#include "probes/pac.h"
 
 const char *
 verify_keytab_of(const struct conf_realm *conf, size_t i)
@@ -20,15 +21,41 @@ verify_keytab_of(const struct conf_realm *conf, size_t i)
 }
 
 /*
+ * The PAC of a ticket krb5_rd_req() has just decrypted, checked with the
+ * keytab entry that decrypted it: the lookup krb5_rd_req() made, by the
+ * server principal it was given and the ticket's kvno and enctype.
+ */
+static krb5_error_code
+check_pac(krb5_context ctx, krb5_keytab kt, krb5_const_principal server,
+          const krb5_ticket *ticket, enum pac_status *pac_out)
+{
+    krb5_keytab_entry entry;
+    krb5_error_code ret;
+
+    ret = krb5_kt_get_entry(ctx, kt, server, ticket->enc_part.kvno,
+                            ticket->enc_part.enctype, &entry);
+    if (ret != 0)
+        return ret;
+    ret = pac_check(ctx, ticket, &entry.key, pac_out);
+    krb5_free_keytab_entry_contents(ctx, &entry);
+    return ret;
+}
+
+/*
  * Present creds to the service side: an AP-REQ made with the ticket and its
  * session key, read back by krb5_rd_req() with the keytab and the ticket's
  * own server principal, as a service that knows its name does.  The
  * server's auth context has no flags, so no replay cache is opened.  The
  * keytab is read by credfile into a MEMORY keytab, so libkrb5 never opens
- * the file (a FIFO or device there could hold the probe).
+ * the file (a FIFO or device there could hold the probe).  Then the
+ * ticket's PAC is checked (see pac.h), since krb5_rd_req() accepts a PAC
+ * whose signature fails: *pac_out is set when the ticket was decrypted and
+ * its PAC is absent or valid; a PAC that is there but fails the check
+ * fails the whole with pac_check()'s code.
  */
 static krb5_error_code
-accept_ticket(krb5_context ctx, const char *path, krb5_creds *creds)
+accept_ticket(krb5_context ctx, const char *path, krb5_creds *creds,
+              enum pac_status *pac_out)
 {
     krb5_auth_context client_ac = NULL, server_ac = NULL;
     krb5_data ap_req = { 0, 0, NULL };
@@ -65,6 +92,8 @@ accept_ticket(krb5_context ctx, const char *path, krb5_creds *creds)
                                    "%s", sname);
         krb5_free_unparsed_name(ctx, sname);
     }
+    if (ret == 0)
+        ret = check_pac(ctx, kt, creds->server, ticket, pac_out);
 cleanup:
     krb5_free_ticket(ctx, ticket);
     credfile_keytab_close(ctx, kt);
@@ -80,11 +109,12 @@ verify_ticket(struct realm_ctx *rc, const char *path, krb5_creds *creds,
 {
     double start = clocks_now();
     char *target = NULL, *message = NULL, *why = NULL;
+    enum pac_status pac = PAC_ABSENT;
     krb5_error_code ret;
 
     if (krb5_unparse_name(rc->ctx, creds->server, &target) != 0)
         return ENOMEM;
-    ret = accept_ticket(rc->ctx, path, creds);
+    ret = accept_ticket(rc->ctx, path, creds, &pac);
     if (ret != 0) {
         why = realmctx_message(rc, ret);
         if (asprintf(&message, "keytab \"%s\": %s", path,
@@ -98,6 +128,17 @@ verify_ticket(struct realm_ctx *rc, const char *path, krb5_creds *creds,
     } else {
         trace_add(rc->trace, "verify: %s: the keytab \"%s\" opens the "
                   "ticket", target, path);
+        /* The KDC checksum is made with the krbtgt key, which only the
+         * KDCs hold: a service cannot check it, nor can the exporter. */
+        trace_add(rc->trace, pac == PAC_VALID
+                  ? "verify: %s: the ticket's PAC is valid: its server "
+                    "checksum verifies with the service key (its KDC "
+                    "checksum needs the krbtgt key and is not checked)"
+                  : "verify: %s: the ticket carries no PAC", target);
+    }
+    if (ret == 0 && result_add_pac(res, target, pac == PAC_VALID) != 0) {
+        krb5_free_unparsed_name(rc->ctx, target);
+        return ENOMEM;
     }
     {
         char *t = strdup(target);
