@@ -4,12 +4,15 @@
 #include <ares.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
 #include "base/clocks.h"
+#include "base/grow.h"
+#include "exporter/procstat.h"
 #include "probes/krb5err.h"
 #include "version.h"
 
@@ -44,9 +47,12 @@ app_init(struct app *app, const char *config_path, struct conf *conf)
     return 0;
 }
 
+static void latest_drop_all(struct app *app);
+
 void
 app_destroy(struct app *app)
 {
+    latest_drop_all(app);
     scrape_stop(&app->scraper);
     counters_destroy(&app->counters);
     confref_put(app->conf);
@@ -146,6 +152,7 @@ app_render(struct app *app, const struct scrape_outcome *o, int self_metrics,
     size_t n_errors = 0, kept = 0, n = o->n;
     struct expo_snapshot snap;
     struct expo_self self;
+    struct procstat process;
     double *backoff;
     int ret;
 
@@ -183,6 +190,8 @@ app_render(struct app *app, const struct scrape_outcome *o, int self_metrics,
         pthread_mutex_unlock(&app->lock);
         self.build = &app->build;
         self.probes_in_flight = o->probes_in_flight;
+        procstat_read(&process);
+        self.process = &process;
         self.scrape_duration = clocks_now() - started;
         snap.self = &self;
     }
@@ -224,6 +233,8 @@ app_scrape(struct app *app, double budget_seconds, char **text_out,
     if (outcome_out != NULL) {
         *outcome_out = outcome;
         memset(&outcome, 0, sizeof(outcome));
+    } else {
+        app_keep_latest(app, &outcome);
     }
 cleanup:
     sbuf_free(&out);
@@ -231,6 +242,168 @@ cleanup:
     free(idx);
     confref_put(conf);
     return ret;
+}
+
+/* ---- the latest result of each realm, for the status page ---- */
+
+/*
+ * One scrape's outcome, kept while a result in it is the latest of some
+ * realm or a reader holds it: one reference per slot and per reader.
+ * Holding the outcome holds its flights, so the results stay as they
+ * were made, shared with whatever else still holds them; nothing is
+ * copied.  At most one outcome per realm stays alive this way.
+ */
+struct app_kept {
+    atomic_int refs;
+    struct scrape_outcome outcome;
+};
+
+/* One realm's latest result: kept->outcome.results[index]. */
+struct app_latest_slot {
+    const char *realm;                /* borrowed from that result */
+    struct app_kept *kept;            /* a reference */
+    size_t index;
+    double at, at_wall;               /* when it was kept */
+};
+
+/* Drop a reference; the last one lets the outcome (and its flights) go.
+ * Takes no lock, so it is safe with app->lock held or not. */
+static void
+kept_release(struct app_kept *k)
+{
+    if (k == NULL || atomic_fetch_sub(&k->refs, 1) != 1)
+        return;
+    scrape_outcome_clear(&k->outcome);
+    free(k);
+}
+
+/* The slot of realm, or NULL; app->lock held. */
+static struct app_latest_slot *
+latest_find_locked(struct app *app, const char *realm)
+{
+    for (size_t i = 0; i < app->n_latest; i++) {
+        if (strcmp(app->latest[i].realm, realm) == 0)
+            return &app->latest[i];
+    }
+    return NULL;
+}
+
+/* Drop the slots of realms the config in force does not have, so that
+ * reloads that remove realms do not keep their results; app->lock held. */
+static void
+latest_prune_locked(struct app *app)
+{
+    const struct conf *conf = app->conf->conf;
+    size_t kept = 0;
+
+    for (size_t i = 0; i < app->n_latest; i++) {
+        int configured = 0;
+        for (size_t j = 0; j < conf->n_realms && !configured; j++)
+            configured = strcmp(conf->realms[j].realm,
+                                app->latest[i].realm) == 0;
+        if (configured)
+            app->latest[kept++] = app->latest[i];
+        else
+            kept_release(app->latest[i].kept);
+    }
+    app->n_latest = kept;
+}
+
+void
+app_keep_latest(struct app *app, struct scrape_outcome *o)
+{
+    double at = clocks_now(), at_wall = clocks_wall();
+    struct app_kept *k;
+
+    if (o->n == 0) {
+        scrape_outcome_clear(o);
+        return;
+    }
+    k = calloc(1, sizeof(*k));
+    if (k == NULL) {
+        log_error("out of memory keeping the latest results for the "
+                  "status page");
+        scrape_outcome_clear(o);
+        return;
+    }
+    /* A debug page's trace served that page; the status page has no use
+     * for it. */
+    free(o->trace);
+    o->trace = NULL;
+    k->outcome = *o;
+    memset(o, 0, sizeof(*o));
+    atomic_init(&k->refs, 1);         /* this function's, dropped below */
+    pthread_mutex_lock(&app->lock);
+    for (size_t i = 0; i < k->outcome.n; i++) {
+        const char *realm = k->outcome.results[i]->realm;
+        struct app_latest_slot *s;
+
+        if (realm == NULL)
+            continue;
+        s = latest_find_locked(app, realm);
+        if (s == NULL) {
+            s = grow_one(&app->latest, app->n_latest, sizeof(*s));
+            if (s == NULL) {
+                log_error("realm=%s: out of memory keeping its latest "
+                          "result for the status page", realm);
+                continue;
+            }
+            app->n_latest++;
+        } else {
+            /* s->realm may point into the outcome let go here: it is
+             * replaced at once. */
+            kept_release(s->kept);
+        }
+        atomic_fetch_add(&k->refs, 1);
+        s->realm = realm;
+        s->kept = k;
+        s->index = i;
+        s->at = at;
+        s->at_wall = at_wall;
+    }
+    latest_prune_locked(app);
+    pthread_mutex_unlock(&app->lock);
+    kept_release(k);
+}
+
+void
+app_latest_get(struct app *app, const struct conf *conf,
+               struct app_latest *out)
+{
+    pthread_mutex_lock(&app->lock);
+    for (size_t i = 0; i < conf->n_realms; i++) {
+        struct app_latest_slot *s =
+            latest_find_locked(app, conf->realms[i].realm);
+
+        memset(&out[i], 0, sizeof(out[i]));
+        if (s == NULL)
+            continue;
+        atomic_fetch_add(&s->kept->refs, 1);
+        out[i].kept = s->kept;
+        out[i].result = s->kept->outcome.results[s->index];
+        out[i].at = s->at;
+        out[i].at_wall = s->at_wall;
+    }
+    pthread_mutex_unlock(&app->lock);
+}
+
+void
+app_latest_release(struct app_latest *latest, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        kept_release(latest[i].kept);
+        memset(&latest[i], 0, sizeof(latest[i]));
+    }
+}
+
+static void
+latest_drop_all(struct app *app)
+{
+    for (size_t i = 0; i < app->n_latest; i++)
+        kept_release(app->latest[i].kept);
+    free(app->latest);
+    app->latest = NULL;
+    app->n_latest = 0;
 }
 
 void

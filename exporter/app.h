@@ -17,8 +17,12 @@
 #include "exporter/scrape.h"
 #include "probes/result.h"
 
+struct app_kept;
+struct app_latest_slot;
+
 struct app {
-    pthread_mutex_t lock;             /* guards conf and the reload fields */
+    pthread_mutex_t lock;             /* guards conf, the reload fields and
+                                         the latest results */
     const char *config_path;          /* borrowed: where reloads read */
     struct confref *conf;             /* the config in force */
     int reload_successful;
@@ -27,6 +31,9 @@ struct app {
     struct scraper scraper;
     struct expo_build_info build;     /* static strings */
     int stopping;                     /* shutting down: not ready */
+    struct app_latest_slot *latest;   /* owned array of n_latest: each
+                                         realm's latest result (below) */
+    size_t n_latest;
 };
 
 /*
@@ -64,6 +71,40 @@ int app_scrape(struct app *app, double budget_seconds, char **text_out,
  */
 int app_render(struct app *app, const struct scrape_outcome *o,
                int self_metrics, double started, struct sbuf *out);
+
+/*
+ * The latest result of each realm, for the status page, which shows them
+ * and never probes.  Results are immutable and shared by reference: the
+ * app keeps the scrape outcome a result came in (and so its flight's
+ * reference) for as long as it is the latest of some realm in it, rather
+ * than a copy.  /metrics and /probe (with or without debug) keep theirs;
+ * --once keeps nothing, since nothing will read it.
+ *
+ * app_keep_latest() takes o over (even on failure; it is cleared) and
+ * makes each of its results the latest of its realm.  It drops what it
+ * kept for realms the config in force no longer has.
+ */
+void app_keep_latest(struct app *app, struct scrape_outcome *o);
+
+/* One realm's latest result, as held for a reader. */
+struct app_latest {
+    const struct realm_result *result;  /* borrowed until
+                                           app_latest_release(); NULL: the
+                                           realm has not been probed since
+                                           the start */
+    double at;                        /* clocks_now() when it was kept */
+    double at_wall;                   /* clocks_wall() then */
+    struct app_kept *kept;            /* private: the reader's reference */
+};
+
+/*
+ * Fill out[i] with the latest result of conf->realms[i], for each of
+ * conf->n_realms, each holding a reference the caller drops with
+ * app_latest_release(out, conf->n_realms).  Starts no probe.
+ */
+void app_latest_get(struct app *app, const struct conf *conf,
+                    struct app_latest *out);
+void app_latest_release(struct app_latest *latest, size_t n);
 
 /* The exporter is shutting down: /-/ready says so from now on. */
 void app_begin_shutdown(struct app *app);

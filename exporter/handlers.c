@@ -81,7 +81,8 @@ handlers_probe(void *arg, const struct probe_query *query, double budget_seconds
     }
     sbuf_free(&metrics);
     sbuf_free(&page);
-    scrape_outcome_clear(&outcome);
+    /* The status page shows this realm's result from now on. */
+    app_keep_latest(app, &outcome);
     confref_put(conf);
     if (ret != 0) {
         log_error("probe of realm failed: %s", strerror(ret));
@@ -110,15 +111,43 @@ handlers_ready(void *arg)
     return app_ready(arg);
 }
 
+/*
+ * The status page: the config in force and each realm's latest result,
+ * as the last /metrics or /probe left them.  It probes nothing: a person
+ * reloading it at 3 a.m. sends no KDC a request.
+ */
 int
 handlers_landing(void *arg, struct http_reply *out)
 {
     struct app *app = arg;
     struct confref *ref = app_conf(app);
+    size_t n = ref->conf->n_realms, slots = n ? n : 1;
+    struct app_latest *held = calloc(slots, sizeof(*held));
+    struct landing_realm *realms = calloc(slots, sizeof(*realms));
+    struct landing_input in;
     struct sbuf b;
 
     sbuf_init(&b);
-    landing_write(&b, ref->conf, app->build.version);
+    if (held == NULL || realms == NULL) {
+        free(held);
+        free(realms);
+        confref_put(ref);
+        return -1;
+    }
+    app_latest_get(app, ref->conf, held);
+    for (size_t i = 0; i < n; i++) {
+        realms[i].result = held[i].result;
+        realms[i].at = held[i].at;
+        realms[i].at_wall = held[i].at_wall;
+    }
+    in.conf = ref->conf;
+    in.realms = realms;
+    in.now = clocks_now();
+    in.version = app->build.version;
+    landing_write(&b, &in);
+    app_latest_release(held, n);
+    free(held);
+    free(realms);
     confref_put(ref);
     out->status = 200;
     out->content_type = HTTP_TYPE_HTML;
