@@ -474,6 +474,49 @@ write_keytab_kvno(struct sbuf *out, const struct expo_snapshot *s)
     }
 }
 
+/* Did the verify probe find a valid PAC in principal's ticket? */
+static int
+pac_valid(const struct realm_result *r, const char *principal)
+{
+    for (size_t i = 0; i < r->n_pacs; i++) {
+        if (strcmp(r->pacs[i].principal, principal) == 0)
+            return r->pacs[i].valid;
+    }
+    return 0;
+}
+
+/* The PAC of each service ticket verified with a keytab: one series per
+ * verify probe, so that a service whose ticket could not be had or opened
+ * shows 0 instead of vanishing. */
+static void
+write_ticket_pac(struct sbuf *out, const struct expo_snapshot *s)
+{
+    static const char *const names[] = { "realm", "principal", NULL };
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->n_realms; i++)
+        for (size_t j = 0; j < s->realms[i].n_probes; j++)
+            n += s->realms[i].probes[j].kind == PROBE_VERIFY;
+    if (n == 0)
+        return;
+    family(out, "krb5_service_ticket_pac", "gauge",
+           "1 if the service ticket verified with the service's keytab in "
+           "this scrape carries a PAC whose server checksum verifies with "
+           "the service key, else 0 (no PAC, a bad one, or no ticket "
+           "verified).");
+    for (size_t i = 0; i < s->n_realms; i++) {
+        const struct realm_result *r = &s->realms[i];
+        for (size_t j = 0; j < r->n_probes; j++) {
+            const struct probe_result *p = &r->probes[j];
+            if (p->kind != PROBE_VERIFY)
+                continue;
+            const char *v[] = { r->realm, p->target };
+            sample(out, "krb5_service_ticket_pac", names, v,
+                   pac_valid(r, p->target));
+        }
+    }
+}
+
 static void
 write_backoff(struct sbuf *out, const struct expo_snapshot *s)
 {
@@ -490,6 +533,42 @@ write_backoff(struct sbuf *out, const struct expo_snapshot *s)
         sample(out, "krb5_probe_backoff_seconds", names, v,
                s->backoff_left[i]);
     }
+}
+
+/* One process_* family of one sample, as client_golang writes it; left
+ * out when the figure could not be read. */
+static void
+process_family(struct sbuf *out, const char *name, const char *type,
+               const char *help, double v)
+{
+    static const char *const no_names[] = { NULL };
+
+    if (isnan(v))
+        return;
+    family(out, name, type, help);
+    sample(out, name, no_names, NULL, v);
+}
+
+/* The standard process metrics, with client_golang's names and HELP. */
+static void
+write_process(struct sbuf *out, const struct procstat *p)
+{
+    if (p == NULL)
+        return;
+    process_family(out, "process_cpu_seconds_total", "counter",
+                   "Total user and system CPU time spent in seconds.",
+                   p->cpu_seconds);
+    process_family(out, "process_open_fds", "gauge",
+                   "Number of open file descriptors.", p->open_fds);
+    process_family(out, "process_max_fds", "gauge",
+                   "Maximum number of open file descriptors.", p->max_fds);
+    process_family(out, "process_virtual_memory_bytes", "gauge",
+                   "Virtual memory size in bytes.", p->virtual_bytes);
+    process_family(out, "process_resident_memory_bytes", "gauge",
+                   "Resident memory size in bytes.", p->resident_bytes);
+    process_family(out, "process_start_time_seconds", "gauge",
+                   "Start time of the process since unix epoch in seconds.",
+                   p->start_time);
 }
 
 static void
@@ -527,6 +606,7 @@ write_self(struct sbuf *out, const struct expo_snapshot *s)
            "Realm probes queued or running right now.");
     sample(out, "krb5_exporter_probes_in_flight", no_names, NULL,
            (double)self->probes_in_flight);
+    write_process(out, self->process);
 }
 
 void
@@ -537,6 +617,7 @@ expo_write(struct sbuf *out, const struct expo_snapshot *s)
     write_kdc_families(out, s);
     write_service_families(out, s);
     write_keytab_kvno(out, s);
+    write_ticket_pac(out, s);
     write_ticket_families(out, s);
     write_password_expiry(out, s);
     write_client_families(out, s);

@@ -11,6 +11,7 @@
 
 #include "exporter/counters.h"
 #include "base/sbuf.h"
+#include "exporter/procstat.h"
 #include "probes/result.h"
 
 struct expo_build_info {
@@ -27,6 +28,7 @@ struct expo_self {
     int reload_successful;              /* the last reload (or the start) */
     double reload_success_timestamp;    /* unix time of the last success */
     size_t probes_in_flight;
+    const struct procstat *process;     /* process_*; NULL: left out */
 };
 
 /* Everything one exposition shows.  All pointers are borrowed. */

@@ -172,7 +172,7 @@ fill_snapshot(struct realm_result *r, struct error_count *e,
     s->backoff_left = backoff_left;
 }
 
-/* The expected exposition, in two parts: C11 compilers need only take
+/* The expected exposition, in three parts: C11 compilers need only take
  * string literals of up to 4095 characters. */
 static const char golden_a[] =
     "# HELP krb5_probe_success 1 if the probe succeeded in this scrape, 0 if it failed.\n"
@@ -212,6 +212,10 @@ static const char golden_b[] =
     "# TYPE krb5_keytab_kvno gauge\n"
     "krb5_keytab_kvno{realm=\"EXAMPLE.COM\",principal=\"HTTP/www.example.com@EXAMPLE.COM\",enctype=\"aes256-cts-hmac-sha1-96\"} 2\n"
     "krb5_keytab_kvno{realm=\"EXAMPLE.COM\",principal=\"HTTP/www.example.com@EXAMPLE.COM\",enctype=\"aes128-cts-hmac-sha1-96\"} 2\n"
+    "# HELP krb5_service_ticket_pac 1 if the service ticket verified with the service's keytab in this scrape carries a PAC whose server checksum verifies with the service key, else 0 (no PAC, a bad one, or no ticket verified).\n"
+    "# TYPE krb5_service_ticket_pac gauge\n"
+    "krb5_service_ticket_pac{realm=\"EXAMPLE.COM\",principal=\"HTTP/www.example.com@EXAMPLE.COM\"} 0\n";
+static const char golden_c[] =
     "# HELP krb5_ticket_enctype_info 1 for each encryption type a ticket issued in this scrape uses: its session key's and the one it is sealed in (one series when they are the same).\n"
     "# TYPE krb5_ticket_enctype_info gauge\n"
     "krb5_ticket_enctype_info{realm=\"EXAMPLE.COM\",probe=\"tgt\",target=\"krbmon@EXAMPLE.COM\",enctype=\"aes256-cts-hmac-sha1-96\"} 1\n"
@@ -268,9 +272,11 @@ golden_exposition(void **state)
     expo_write(&out, &s);
     text = sbuf_take(&out, NULL);
     assert_non_null(text);
-    assert_true(strlen(text) > strlen(golden_a));
+    assert_true(strlen(text) > strlen(golden_a) + strlen(golden_b));
     assert_memory_equal(text, golden_a, strlen(golden_a));
-    assert_string_equal(text + strlen(golden_a), golden_b);
+    assert_memory_equal(text + strlen(golden_a), golden_b, strlen(golden_b));
+    assert_string_equal(text + strlen(golden_a) + strlen(golden_b),
+                        golden_c);
     free(text);
     result_clear(&r);
 }
@@ -318,7 +324,85 @@ families_are_contiguous(void **state)
         snprintf(name, sizeof(name), "%.*s", (int)n, line);
         assert_string_equal(name, current);
     }
-    assert_int_equal(n_seen, 21);
+    assert_int_equal(n_seen, 22);
+    free(text);
+    result_clear(&r[0]);
+    result_clear(&r[1]);
+}
+
+/* krb5_service_ticket_pac: one series per verify probe, 1 only for a
+ * ticket whose PAC verified; none for a realm without verify probes. */
+static void
+pac_family(void **state)
+{
+    static const char expected[] =
+        "# HELP krb5_service_ticket_pac 1 if the service ticket verified with the service's keytab in this scrape carries a PAC whose server checksum verifies with the service key, else 0 (no PAC, a bad one, or no ticket verified).\n"
+        "# TYPE krb5_service_ticket_pac gauge\n"
+        "krb5_service_ticket_pac{realm=\"EXAMPLE.COM\",principal=\"HTTP/pac.example.com@EXAMPLE.COM\"} 1\n"
+        "krb5_service_ticket_pac{realm=\"EXAMPLE.COM\",principal=\"HTTP/nopac.example.com@EXAMPLE.COM\"} 0\n"
+        "krb5_service_ticket_pac{realm=\"EXAMPLE.COM\",principal=\"HTTP/badpac.example.com@EXAMPLE.COM\"} 0\n"
+        "krb5_service_ticket_pac{realm=\"EXAMPLE.COM\",principal=\"HTTP/stale.example.com@EXAMPLE.COM\"} 0\n";
+    const struct probe_error ok = { ERR_SPACE_KRB5, 0 };
+    const struct probe_error modified = { ERR_SPACE_KRB5,
+                                          KRB5KRB_AP_ERR_MODIFIED };
+    const struct probe_error badkeyver = { ERR_SPACE_KRB5,
+                                           KRB5KRB_AP_ERR_BADKEYVER };
+    struct realm_result r[2];
+    struct expo_snapshot s;
+    struct sbuf out;
+    char *text, *family;
+
+    (void)state;
+    memset(r, 0, sizeof(r));
+    r[0].realm = strdup("EXAMPLE.COM");
+    r[1].realm = strdup("NOKEYTABS.ORG");
+    /* A service probe alone gives no series. */
+    result_add_probe(&r[0], PROBE_SERVICE,
+                     strdup("HTTP/pac.example.com@EXAMPLE.COM"), 1, 0, ok,
+                     NULL);
+    result_add_probe(&r[0], PROBE_VERIFY,
+                     strdup("HTTP/pac.example.com@EXAMPLE.COM"), 1, 0, ok,
+                     NULL);
+    result_add_pac(&r[0], "HTTP/pac.example.com@EXAMPLE.COM", 1);
+    /* Opened, no PAC: verify succeeds, the PAC series is 0. */
+    result_add_probe(&r[0], PROBE_VERIFY,
+                     strdup("HTTP/nopac.example.com@EXAMPLE.COM"), 1, 0, ok,
+                     NULL);
+    result_add_pac(&r[0], "HTTP/nopac.example.com@EXAMPLE.COM", 0);
+    /* A PAC whose signature fails: the verify probe fails, nothing
+     * recorded. */
+    result_add_probe(&r[0], PROBE_VERIFY,
+                     strdup("HTTP/badpac.example.com@EXAMPLE.COM"), 0, 0,
+                     modified, strdup("the ticket's PAC fails its server "
+                                      "checksum"));
+    /* A stale keytab: the ticket was never opened. */
+    result_add_probe(&r[0], PROBE_VERIFY,
+                     strdup("HTTP/stale.example.com@EXAMPLE.COM"), 0, 0,
+                     badkeyver, NULL);
+    result_add_probe(&r[1], PROBE_SERVICE,
+                     strdup("HTTP/www.nokeytabs.org@NOKEYTABS.ORG"), 1, 0, ok,
+                     NULL);
+    memset(&s, 0, sizeof(s));
+    s.realms = r;
+    s.n_realms = 2;
+    sbuf_init(&out);
+    expo_write(&out, &s);
+    text = sbuf_take(&out, NULL);
+    assert_non_null(text);
+    family = strstr(text, "# HELP krb5_service_ticket_pac ");
+    assert_non_null(family);
+    assert_memory_equal(family, expected, strlen(expected));
+    assert_null(strstr(family + strlen(expected), "krb5_service_ticket_pac"));
+    free(text);
+
+    /* Without verify probes, no family. */
+    s.realms = &r[1];
+    s.n_realms = 1;
+    sbuf_init(&out);
+    expo_write(&out, &s);
+    text = sbuf_take(&out, NULL);
+    assert_non_null(text);
+    assert_null(strstr(text, "krb5_service_ticket_pac"));
     free(text);
     result_clear(&r[0]);
     result_clear(&r[1]);
@@ -406,6 +490,97 @@ empty_families_are_left_out(void **state)
     free(text);
 }
 
+/* The process_* families: client_golang's names, types and HELP, after
+ * the exporter's own; a figure that could not be read (NaN) leaves its
+ * family out; none without process figures, and none on /probe (no
+ * self metrics at all). */
+struct process_case {
+    struct procstat p;
+    int with;                 /* 0: self->process NULL */
+    const char *want;         /* from the first process_ line on */
+    const char *why;
+};
+
+static const struct process_case process_cases[] = {
+    { { 12.34, 123904000, 1234567168, 9, 1024, 1796112000.25 }, 1,
+      "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
+      "# TYPE process_cpu_seconds_total counter\n"
+      "process_cpu_seconds_total 12.34\n"
+      "# HELP process_open_fds Number of open file descriptors.\n"
+      "# TYPE process_open_fds gauge\n"
+      "process_open_fds 9\n"
+      "# HELP process_max_fds Maximum number of open file descriptors.\n"
+      "# TYPE process_max_fds gauge\n"
+      "process_max_fds 1024\n"
+      "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+      "# TYPE process_virtual_memory_bytes gauge\n"
+      "process_virtual_memory_bytes 1234567168\n"
+      "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+      "# TYPE process_resident_memory_bytes gauge\n"
+      "process_resident_memory_bytes 123904000\n"
+      "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
+      "# TYPE process_start_time_seconds gauge\n"
+      "process_start_time_seconds 1796112000.25\n",
+      "every figure" },
+    { { NAN, NAN, NAN, 3, 18446744073709551615.0, NAN }, 1,
+      "# HELP process_open_fds Number of open file descriptors.\n"
+      "# TYPE process_open_fds gauge\n"
+      "process_open_fds 3\n"
+      "# HELP process_max_fds Maximum number of open file descriptors.\n"
+      "# TYPE process_max_fds gauge\n"
+      "process_max_fds 1.8446744073709552e+19\n",
+      "no /proc/self/stat: its four families left out; unlimited fds" },
+    { { NAN, NAN, NAN, NAN, NAN, NAN }, 1, NULL, "nothing could be read" },
+    { { 0, 0, 0, 0, 0, 0 }, 0, NULL, "no process figures given" },
+};
+
+static void
+process_families(void **state)
+{
+    struct expo_build_info b = { "1", "2", "3", "4" };
+    struct expo_self self;
+    struct expo_snapshot s;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(process_cases) / sizeof(process_cases[0]);
+         i++) {
+        const struct process_case *c = &process_cases[i];
+        struct sbuf out;
+        char *text;
+        const char *first;
+
+        print_message("case %zu: %s\n", i, c->why);
+        memset(&self, 0, sizeof(self));
+        self.build = &b;
+        self.process = c->with ? &c->p : NULL;
+        memset(&s, 0, sizeof(s));
+        s.self = &self;
+        sbuf_init(&out);
+        expo_write(&out, &s);
+        text = sbuf_take(&out, NULL);
+        assert_non_null(text);
+        first = strstr(text, "# HELP process_");
+        if (c->want == NULL) {
+            assert_null(strstr(text, "process_"));
+        } else {
+            assert_non_null(first);
+            assert_string_equal(first, c->want);
+            /* After the exporter's own families. */
+            assert_non_null(strstr(text, "krb5_exporter_probes_in_flight"));
+            assert_true(strstr(text, "krb5_exporter_probes_in_flight") <
+                        first);
+        }
+        free(text);
+        /* /probe: no self metrics, so no process ones either. */
+        s.self = NULL;
+        sbuf_init(&out);
+        expo_write(&out, &s);
+        text = sbuf_take(&out, NULL);
+        assert_null(strstr(text, "process_"));
+        free(text);
+    }
+}
+
 int
 main(void)
 {
@@ -416,6 +591,8 @@ main(void)
         cmocka_unit_test(families_are_contiguous),
         cmocka_unit_test(empty_families_are_left_out),
         cmocka_unit_test(status_label),
+        cmocka_unit_test(pac_family),
+        cmocka_unit_test(process_families),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
