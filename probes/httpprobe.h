@@ -9,12 +9,9 @@
  * mutual flag: the server decrypted the ticket with its key and proved it
  * (steps 6, 7 and 9 of the primer).
  *
- * The HTTP and TLS are libcurl's, driven through its multi interface by
- * our own poll loop under the realm's deadline, all URLs at once.  curl
- * does no DNS (its addresses are pinned with CURLOPT_RESOLVE to what our
- * c-ares lookup found, and a resolve it would start itself is refused),
- * no authentication of its own (CURLOPT_HTTPAUTH none: the header is
- * ours), no proxy and no redirect.  GSS-API does no KDC exchange: it is
+ * The HTTP and TLS are libcurl's (httpio.h), all URLs at once under the
+ * realm's deadline, with the addresses pinned to what our c-ares lookup
+ * found.  GSS-API does no KDC exchange: it is
  * called only once the ticket is in the ccache, so that libkrb5's own
  * sendto never runs.  Neither the token nor the header reaches a log, a
  * metric, a message or the trace: only their sizes do.
@@ -48,44 +45,5 @@ int httpprobe_run(struct realm_ctx *rc, struct dns_client *dc,
 int httpprobe_record_skipped(const struct conf_realm *conf,
                              struct probe_error error, const char *why,
                              struct realm_result *res);
-
-/*
- * One HTTP exchange for httpprobe_exchange_all(): the I/O half of the
- * probe, apart so that tests can drive it against loopback peers.
- */
-struct http_exchange {
-    /* In; all borrowed for the call. */
-    const char *url;
-    const char *resolve;      /* NULL, or a CURLOPT_RESOLVE entry
-                                 "host:port:addr[,addr...]"; without one
-                                 a URL that names a host fails, as curl
-                                 may not resolve it itself */
-    int address;              /* the URL's host is an IP address, which
-                                 curl reads without a lookup */
-    const char *ca_file;      /* NULL: the system's CAs */
-    const char *authorization;    /* NULL, or the whole header line */
-    /* Out. */
-    long status;              /* final HTTP status; 0: no response */
-    char *token;              /* owned (free()) or NULL: the base64 token
-                                 of the final response's Negotiate
-                                 challenge */
-    int negotiate;            /* that response had a Negotiate challenge,
-                                 with a token or without */
-    struct probe_error error; /* code 0: a response came */
-    char why[256];            /* what failed, when error is set */
-    double seconds;           /* until the response or the failure */
-};
-
-/*
- * Run the n exchanges at once, each a GET with no body read (the headers
- * say all), until all are done or `deadline` (monotonic) passes; those
- * still running then fail with ETIMEDOUT.  Returns 0, or ENOMEM (with
- * every exchange failed) when curl could not be set up.
- */
-int httpprobe_exchange_all(struct http_exchange *ex, size_t n,
-                           double deadline);
-
-/* Free what an exchange owns (its token); ex itself is the caller's. */
-void httpprobe_exchange_clear(struct http_exchange *ex);
 
 #endif

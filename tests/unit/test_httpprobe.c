@@ -32,6 +32,7 @@
 #include "base/clocks.h"
 #include "httperr_table.h"
 #include "probes/httperr.h"
+#include "probes/httpio.h"
 #include "probes/httpprobe.h"
 #include "probes/krb5err.h"
 #include "probes/negotiate.h"
@@ -486,7 +487,7 @@ test_exchange_answers(void **state)
         ex.url = url;
         ex.address = 1;
         ex.authorization = "Authorization: Negotiate YAE=";
-        assert_int_equal(httpprobe_exchange_all(&ex, 1, clocks_now() + 5),
+        assert_int_equal(httpio_exchange_all(&ex, 1, clocks_now() + 5),
                          0);
         peer_close(&p);
         if (ex.error.code != 0 || ex.status != cases[i].status ||
@@ -501,7 +502,7 @@ test_exchange_answers(void **state)
                                           "YAE=\r\n"));
         assert_non_null(strstr(p.request, "GET /x HTTP/1.1\r\n"));
         assert_null(strstr(p.request, "Proxy-"));
-        httpprobe_exchange_clear(&ex);
+        httpio_exchange_clear(&ex);
     }
 }
 
@@ -522,15 +523,15 @@ test_exchange_pinned(void **state)
     ex[0].url = url;
     ex[0].resolve = pin;
     ex[1].url = "http://unpinned.invalid/";
-    assert_int_equal(httpprobe_exchange_all(ex, 2, clocks_now() + 5), 0);
+    assert_int_equal(httpio_exchange_all(ex, 2, clocks_now() + 5), 0);
     peer_close(&p);
     assert_int_equal(ex[0].error.code, 0);
     assert_int_equal(ex[0].status, 200);
     assert_non_null(strstr(p.request, "\r\nHost: pinned.invalid:"));
     assert_int_equal(ex[1].error.space, ERR_SPACE_CURL);
     assert_int_equal(ex[1].error.code, CURLE_COULDNT_RESOLVE_HOST);
-    httpprobe_exchange_clear(&ex[0]);
-    httpprobe_exchange_clear(&ex[1]);
+    httpio_exchange_clear(&ex[0]);
+    httpio_exchange_clear(&ex[1]);
 }
 
 static void
@@ -554,7 +555,7 @@ test_exchange_failures(void **state)
     for (size_t i = 0; i < COUNT(ex); i++)
         ex[i].address = 1;
     start = clocks_now();
-    assert_int_equal(httpprobe_exchange_all(ex, 3, start + 1.0), 0);
+    assert_int_equal(httpio_exchange_all(ex, 3, start + 1.0), 0);
     /* The deadline holds: the silent peer costs it once, not more. */
     assert_true(clocks_now() - start < 1.5);
     peer_close(&silent);
@@ -569,7 +570,7 @@ test_exchange_failures(void **state)
     assert_int_equal(ex[2].error.space, ERR_SPACE_CURL);
     assert_int_equal(ex[2].error.code, CURLE_GOT_NOTHING);
     for (size_t i = 0; i < COUNT(ex); i++)
-        httpprobe_exchange_clear(&ex[i]);
+        httpio_exchange_clear(&ex[i]);
 }
 
 /* A deadline already past: nothing is started, everything times out. */
@@ -582,9 +583,9 @@ test_exchange_no_time(void **state)
     memset(&ex, 0, sizeof(ex));
     ex.url = "http://127.0.0.1:9/";
     ex.address = 1;
-    assert_int_equal(httpprobe_exchange_all(&ex, 1, clocks_now() - 1), 0);
+    assert_int_equal(httpio_exchange_all(&ex, 1, clocks_now() - 1), 0);
     assert_int_equal(ex.error.code, ETIMEDOUT);
-    assert_int_equal(httpprobe_exchange_all(NULL, 0, clocks_now() + 1), 0);
+    assert_int_equal(httpio_exchange_all(NULL, 0, clocks_now() + 1), 0);
 }
 
 /* ---- untried ---- */
