@@ -281,7 +281,8 @@ class ScrapeSemanticsTest(krbtest.TestCase):
         self.assertEqual(status, 500)
         self.assertIn('unknown key "timout"', body)
         self.assertIn('previous one stays in force', body)
-        self.assertIn('unknown key "timout"', exp.stderr())
+        # logfmt quotes the message and escapes its quotes.
+        self.assertIn('unknown key \\"timout\\"', exp.stderr())
         samples, _ = exp.scrape()
         self.assertEqual(value(samples,
                                'krb5_exporter_config_last_reload_successful'),
