@@ -2,7 +2,6 @@
 #include "probes/httperr.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "httperr_table.h"
@@ -62,17 +61,4 @@ httperr_from_curl(long curl_code, long os_errno)
         break;
     }
     return (struct probe_error){ ERR_SPACE_CURL, curl_code };
-}
-
-struct probe_error
-httperr_from_gss(unsigned long major, unsigned long minor)
-{
-    /* A krb5 mechanism's minor status is a krb5_error_code in 32 bits. */
-    long code = (long)(int32_t)(uint32_t)minor;
-    struct probe_error e = krb5err_from_krb5(code);
-
-    if (code != 0 && strcmp(krb5err_name(e.space, e.code), "UNKNOWN") != 0)
-        return e;
-    return (struct probe_error){ ERR_SPACE_GSS,
-                                 (long)httperr_gss_error(major) };
 }

@@ -7,7 +7,7 @@
 #ifndef KRB5EXP_HTTPERR_H
 #define KRB5EXP_HTTPERR_H
 
-#include "probes/krb5err.h"
+#include "probes/errspace.h"
 
 /*
  * The name of code in ERR_SPACE_HTTP ("HTTP_UNAUTHORIZED"), ERR_SPACE_CURL
@@ -25,14 +25,6 @@ const char *httperr_name(enum err_space space, long code);
  * all) as its CURLcode.  curl_code 0 gives code 0.
  */
 struct probe_error httperr_from_curl(long curl_code, long os_errno);
-
-/*
- * A failed GSS-API call as the probe reports it: its minor status when
- * that is a code libkrb5 names (what went wrong inside the krb5 mechanism:
- * KRB5_CC_NOTFOUND, KRB5KRB_AP_ERR_MODIFIED, an errno), else its major
- * status's routine (or calling) error in ERR_SPACE_GSS.
- */
-struct probe_error httperr_from_gss(unsigned long major, unsigned long minor);
 
 /* The routine or calling error of a major status (its supplementary
  * information bits cleared); 0 when it has neither. */

@@ -94,7 +94,7 @@ gss_session_open(const char *ccname, struct gss_session *gs,
     if (!GSS_ERROR(major))
         major = gss_set_neg_mechs(&minor, gs->cred, &krb5_only);
     if (GSS_ERROR(major)) {
-        *err = httperr_from_gss(major, minor);
+        *err = negotiate_gss_error(major, minor);
         gss_why("gss_acquire_cred_from", major, minor, why, why_len);
         return -1;
     }
@@ -187,7 +187,7 @@ first_token(struct realm_ctx *rc, struct gss_session *gs,
     major = gss_import_name(&minor, &namebuf,
                             (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME, &u->target);
     if (GSS_ERROR(major)) {
-        u->error = httperr_from_gss(major, minor);
+        u->error = negotiate_gss_error(major, minor);
         gss_why("gss_import_name", major, minor, u->why, sizeof(u->why));
         return -1;
     }
@@ -198,7 +198,7 @@ first_token(struct realm_ctx *rc, struct gss_session *gs,
                                  NULL, &out, &flags, NULL);
     if (GSS_ERROR(major) || out.length == 0) {
         u->error = GSS_ERROR(major)
-                       ? httperr_from_gss(major, minor)
+                       ? negotiate_gss_error(major, minor)
                        : (struct probe_error){ ERR_SPACE_GSS,
                                                (long)GSS_S_FAILURE };
         gss_why("gss_init_sec_context", major, minor, u->why,
@@ -301,7 +301,7 @@ mutual_check(struct realm_ctx *rc, struct url_probe *u,
     gss_release_buffer(&minor, &out);
     if (GSS_ERROR(major)) {
         char gwhy[400];
-        u->error = httperr_from_gss(major, minor);
+        u->error = negotiate_gss_error(major, minor);
         gss_why("gss_init_sec_context", major, minor, gwhy, sizeof(gwhy));
         snprintf(u->why, sizeof(u->why), "the server's Negotiate token does "
                  "not verify (%s): the service did not prove that it holds "

@@ -11,13 +11,7 @@
 #ifndef KRB5EXP_KRB5ERR_H
 #define KRB5EXP_KRB5ERR_H
 
-enum err_space { ERR_SPACE_KRB5, ERR_SPACE_ERRNO, ERR_SPACE_ARES,
-                 ERR_SPACE_HTTP, ERR_SPACE_CURL, ERR_SPACE_GSS };
-
-struct probe_error {
-    enum err_space space;
-    long code;                /* 0 means no error */
-};
+#include "probes/errspace.h"
 
 /* What an operator should know about a code users meet in the field. */
 struct krb5err_advice {

@@ -1,10 +1,14 @@
 /* negotiate: HTTP Negotiate's headers and base64; see negotiate.h. */
 #include "probes/negotiate.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "probes/httperr.h"
+#include "probes/krb5err.h"
 
 static const char B64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -179,4 +183,17 @@ negotiate_challenge(const char *line, size_t len, const char **token,
         }
     }
     return NEGOTIATE_NONE;
+}
+
+struct probe_error
+negotiate_gss_error(unsigned long major, unsigned long minor)
+{
+    /* A krb5 mechanism's minor status is a krb5_error_code in 32 bits. */
+    long code = (long)(int32_t)(uint32_t)minor;
+    struct probe_error e = krb5err_from_krb5(code);
+
+    if (code != 0 && strcmp(krb5err_name(e.space, e.code), "UNKNOWN") != 0)
+        return e;
+    return (struct probe_error){ ERR_SPACE_GSS,
+                                 (long)httperr_gss_error(major) };
 }

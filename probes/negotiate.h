@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "probes/errspace.h"
+
 /* Bytes of the base64 text of n bytes, without the NUL. */
 size_t negotiate_b64_len(size_t n);
 
@@ -51,5 +53,14 @@ enum negotiate_found {
 enum negotiate_found negotiate_challenge(const char *line, size_t len,
                                          const char **token,
                                          size_t *token_len);
+
+/*
+ * A failed GSS-API call as the probe reports it: its minor status when
+ * that is a code libkrb5 names (what went wrong inside the krb5 mechanism:
+ * KRB5_CC_NOTFOUND, KRB5KRB_AP_ERR_MODIFIED, an errno), else its major
+ * status's routine (or calling) error in ERR_SPACE_GSS.
+ */
+struct probe_error negotiate_gss_error(unsigned long major,
+                                       unsigned long minor);
 
 #endif

@@ -337,7 +337,7 @@ test_from_curl_and_gss(void **state)
                      (int)e.space, e.code);
     }
     for (size_t i = 0; i < COUNT(gss_cases); i++) {
-        struct probe_error e = httperr_from_gss(gss_cases[i].major,
+        struct probe_error e = negotiate_gss_error(gss_cases[i].major,
                                                 gss_cases[i].minor);
         if (e.space != gss_cases[i].space || e.code != gss_cases[i].code)
             fail_msg("%s: space %d code %ld", gss_cases[i].why,
