@@ -112,6 +112,15 @@ class KeysTest(krbtest.TestCase):
             service_keytab=self.kt['good'])
         samples, text = exp.scrape()
         self.assertProbeSucceeds(samples, REALM, 'verify', self.full('good'))
+        # An MIT 1.20 KDC puts a PAC in every service ticket, signed with
+        # the service's key: the exporter finds it valid.
+        self.assertEqual(value(samples, 'krb5_service_ticket_pac',
+                               realm=REALM, principal=self.full('good')), 1)
+        # A ticket the keytab cannot open, or none at all, shows 0.
+        for name in ('rotated', 'wrongkey', 'nokey', 'unknown'):
+            self.assertEqual(value(samples, 'krb5_service_ticket_pac',
+                                   realm=REALM, principal=self.full(name)), 0,
+                             name)
 
         # The rotated key: the KDC issues kvno 2, the keytab holds kvno 1.
         self.assertProbeSucceeds(samples, REALM, 'service',
@@ -163,6 +172,7 @@ class KeysTest(krbtest.TestCase):
         self.assertEqual(select(samples, 'krb5_probe_success',
                                 probe='verify'), [])
         self.assertEqual(select(samples, 'krb5_keytab_kvno'), [])
+        self.assertEqual(select(samples, 'krb5_service_ticket_pac'), [])
 
     def test_enctypes(self):
         exp = self.exporter([service_entry('HTTP/%s.example.com' % n,
