@@ -6,6 +6,7 @@
  */
 #include "conf/conf.h"
 
+#include "conf/capathgroup.h"
 #include "conf/dnsgroup.h"
 #include "conf/privfile.h"
 #include "conf/realmgroup.h"
@@ -205,6 +206,7 @@ static void realm_free(struct conf_realm *r)
         free(r->http[i].ca_file);
     }
     free(r->http);
+    capathgroup_free(r);
 }
 
 void conf_free(struct conf *conf)

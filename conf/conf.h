@@ -39,6 +39,18 @@ struct conf_http {
                                  ticket is presented */
 };
 
+/* One entry of a realm's `capaths`: how its client reaches the KDCs of
+ * another realm, as MIT's [capaths] says it (client realm = the entry's
+ * realm). */
+struct conf_capath {
+    char *realm;              /* owned: the server realm */
+    char **via;               /* owned array of n_via owned strings: the
+                                 realms between, nearest first; none: the
+                                 trust is direct */
+    size_t n_via;
+    int line;
+};
+
 struct conf_realm {
     char *realm;              /* owned */
     struct conf_kdc *kdcs;    /* owned array of n_kdcs; none: DNS discovery */
@@ -57,12 +69,17 @@ struct conf_realm {
                                  credential failure, seconds, default 300 */
     double backoff_max;       /* lockout guard: longest backoff, default
                                  3600, at least backoff */
-    struct conf_client *clients;     /* owned array of n_clients (at least
-                                        one): `client` or `clients`, in
-                                        order */
+    struct conf_client *clients;     /* owned array of n_clients:
+                                        `client` or `clients`, in order;
+                                        none: the realm is probed for
+                                        discovery and its KDCs only, and
+                                        its KDCs serve trust walks through
+                                        it (no tgt, service or trust
+                                        probes) */
     size_t n_clients;
     /* Borrowed from clients[0], the first client: the one whose name the
-     * kdc probe's AS-REQ carries and whose TGT asks for the services. */
+     * kdc probe's AS-REQ carries and whose TGT asks for the services.
+     * NULL when the realm has no client. */
     const char *client_principal;
     const char *keytab;       /* NULL, or the first client's keytab */
     const char *password_file;   /* NULL, or its password file */
@@ -80,6 +97,11 @@ struct conf_realm {
                                  "HTTP/<host>" to services, and a principal
                                  with several URLs is in services once */
     size_t n_http;
+    struct conf_capath *capaths;  /* owned array of n_capaths: the explicit
+                                     trust paths to other realms; a realm
+                                     not listed is reached by the realm
+                                     hierarchy, as MIT does */
+    size_t n_capaths;
     int line;                 /* line of the realm's group in the file */
 };
 

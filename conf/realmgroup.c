@@ -11,6 +11,7 @@
 
 #include "base/grow.h"
 #include "base/hostport.h"
+#include "conf/capathgroup.h"
 #include "conf/endpoint.h"
 
 #define DEFAULT_TIMEOUT 5.0
@@ -708,10 +709,18 @@ static const struct walk_key realm_keys[] = {
       "\"HTTP/www.example.com\" )", NULL, apply_services },
     { "service_keytab", T_STRING, "a string: the path of the services' "
       "keytab file", NULL, apply_service_keytab },
+    { "capaths", T_SEQ, "a list of groups such as ( { realm = "
+      "\"C.EXAMPLE.COM\"; via = ( \"B.EXAMPLE.COM\" ); } )", NULL,
+      capathgroup_apply },
 };
 
+/* The keys that need a client: what they ask for is asked with its TGT. */
+static const char *const needs_client[] = { "services", "service_keytab",
+                                            "capaths" };
+
 /* A realm has `client` or `clients`, never both; the first client is
- * the one the rest of the tree names through client_principal. */
+ * the one the rest of the tree names through client_principal.  A realm
+ * with neither is probed for discovery and its KDCs only. */
 static void check_clients(struct walk_ctx *c, const config_setting_t *g,
                           const char *where, struct conf_realm *r)
 {
@@ -721,10 +730,16 @@ static void check_clients(struct walk_ctx *c, const config_setting_t *g,
     if (has_client && has_clients)
         walk_report(c, g, where, "set \"client\" (one client) or \"clients\" "
                "(a list of them), not both");
-    else if (!has_client && !has_clients)
-        walk_report(c, g, where, "missing \"client\" group, e.g. client = { "
-               "principal = \"krbmon@EXAMPLE.COM\"; keytab = "
-               "\"/etc/krb5_exporter/krbmon.keytab\"; };");
+    for (size_t i = 0; !has_client && !has_clients &&
+                       i < WALK_N_OF(needs_client); i++) {
+        const config_setting_t *s = config_setting_get_member(g,
+                                                              needs_client[i]);
+        if (s != NULL)
+            walk_report(c, s, where, "\"%s\" needs a \"client\": its "
+                   "tickets are asked for with the client's TGT; without "
+                   "\"client\" (or \"clients\") a realm is probed for "
+                   "discovery and its KDCs only", needs_client[i]);
+    }
     if (r->n_clients > 0) {
         r->client_principal = r->clients[0].principal;
         r->keytab = r->clients[0].keytab;

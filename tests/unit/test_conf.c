@@ -183,7 +183,7 @@ struct reject_case {
 #define K3(entry) HEAD "  kdcs = ( " entry " );\n" CLIENT TAIL
 #define KNOWN_REALM_KEYS "(known keys: realm, kdcs, kpasswd, transport, " \
     "canonicalize, timeout, clockskew, backoff, backoff_max, client, " \
-    "clients, services, service_keytab)"
+    "clients, services, service_keytab, capaths)"
 
 static const struct reject_case reject_cases[] = {
     /* Syntax. */
@@ -522,11 +522,23 @@ static const struct reject_case reject_cases[] = {
       { AT3 "clients entry 1: set \"keytab\"" }, 1,
       "a clients entry without credentials" },
 
-    /* client as a whole. */
-    { HEAD KDCS TAIL,
-      { "x.conf:2: realm \"EXAMPLE.COM\": missing \"client\" group, e.g. "
-        "client = { principal = \"krbmon@EXAMPLE.COM\";" }, 1,
-      "client missing" },
+    /* client as a whole.  Without one, a realm is probed for discovery
+     * and its KDCs only: what needs a TGT is refused. */
+    { HEAD "  services = ( \"HTTP/www.example.com\" );\n" KDCS TAIL,
+      { AT3 "\"services\" needs a \"client\": its tickets are asked for "
+        "with the client's TGT; without \"client\" (or \"clients\") a realm "
+        "is probed for discovery and its KDCs only" }, 1,
+      "services without a client" },
+    { HEAD "  service_keytab = \"@KT@\";\n" KDCS TAIL,
+      { AT3 "\"service_keytab\" needs a \"client\"" }, 1,
+      "a service keytab without a client" },
+    { HEAD "  capaths = ( { realm = \"B.ORG\"; via = ( ); } );\n" KDCS TAIL,
+      { AT3 "\"capaths\" needs a \"client\"" }, 1,
+      "capaths without a client" },
+    { HEAD "  services = ( { url = \"https://www.example.com/\"; } );\n"
+      KDCS TAIL,
+      { AT3 "\"services\" needs a \"client\"" }, 1,
+      "a web service without a client" },
     { R3("  client = \"krbmon@EXAMPLE.COM\";") /* and CLIENT: duplicate */,
       { "x.conf:" }, 1, "client given twice is a libconfig error" },
     { HEAD "  client = \"krbmon@EXAMPLE.COM\";\n" KDCS TAIL,
@@ -535,6 +547,64 @@ static const struct reject_case reject_cases[] = {
     { HEAD "  client = ( \"krbmon\" );\n" KDCS TAIL,
       { AT3 "\"client\" must be a group", "not a list" }, 1,
       "client as a list" },
+    /* capaths: the trust paths to other realms. */
+    { R3("  capaths = { realm = \"B.ORG\"; via = ( ); };"),
+      { AT3 "\"capaths\" must be a list of groups such as ( { realm = "
+        "\"C.EXAMPLE.COM\"; via = ( \"B.EXAMPLE.COM\" ); } ), not a group" },
+      1, "capaths as a group" },
+    { R3("  capaths = ( \"B.ORG\" );"),
+      { AT3 "\"capaths\" entries must be groups such as { realm = "
+        "\"C.EXAMPLE.COM\"; via = ( \"B.EXAMPLE.COM\" ); }, not a string" },
+      1, "a capaths entry as a string" },
+    { R3("  capaths = ( { via = ( \"B.ORG\" ); } );"),
+      { AT3 "capaths entry 1: missing \"realm\": the realm the trust path "
+        "leads to" }, 1, "a capaths entry without its realm" },
+    { R3("  capaths = ( { realm = \"C.ORG\"; } );"),
+      { AT3 "capaths entry 1: missing \"via\": the realms between, nearest "
+        "first" }, 1, "a capaths entry without via" },
+    { R3("  capaths = ( { realm = \"C.ORG\"; via = \"B.ORG\"; } );"),
+      { AT3 "capaths entry 1: \"via\" must be a list of realm names",
+        "not a string" }, 1, "via as a string" },
+    { R3("  capaths = ( { realm = \"c@C.ORG\"; via = ( ); } );"),
+      { AT3 "capaths entry 1: realm \"c@C.ORG\": it contains '@' or '/'" },
+      1, "a capaths realm with an @" },
+    { R3("  capaths = ( { realm = \"\"; via = ( ); } );"),
+      { AT3 "capaths entry 1: realm \"\": it is empty" }, 1,
+      "an empty capaths realm" },
+    { R3("  capaths = ( { realm = \"EXAMPLE.COM\"; via = ( ); } );"),
+      { AT3 "capaths entry 1: realm \"EXAMPLE.COM\" is this realm itself" },
+      1, "a path to the realm itself" },
+    { "realms = (\n{ capaths = ( { realm = \"EXAMPLE.COM\"; via = ( ); } );\n"
+      "  realm = \"EXAMPLE.COM\";\n" KDCS CLIENT TAIL,
+      { "x.conf:2: realm \"EXAMPLE.COM\": capaths entry 1: realm "
+        "\"EXAMPLE.COM\" is this realm itself" }, 1,
+      "a path to the realm itself, before the realm's name" },
+    { R3("  capaths = ( { realm = \"C.ORG\"; via = ( \"EXAMPLE.COM\" ); } );"),
+      { AT3 "capaths entry 1: via realm \"EXAMPLE.COM\" is this realm "
+        "itself" }, 1, "a path back through the realm itself" },
+    { R3("  capaths = ( { realm = \"C.ORG\"; via = ( \"B.ORG\", \"B.ORG\" "
+         "); } );"),
+      { AT3 "capaths entry 1: via realm \"B.ORG\" is listed twice" }, 1,
+      "a loop in a path" },
+    { R3("  capaths = ( { realm = \"C.ORG\"; via = ( \"B.ORG\", \"C.ORG\" "
+         "); } );"),
+      { AT3 "capaths entry 1: via realm \"C.ORG\" is the realm the path "
+        "leads to" }, 1, "a path through its own end" },
+    { R3("  capaths = ( { realm = \"C.ORG\"; via = ( 1 ); } );"),
+      { AT3 "capaths entry 1: \"via\" entries must be realm names", "not an "
+        "integer" }, 1, "a via entry that is not a string" },
+    { R3("  capaths = ( { realm = \"C.ORG\"; via = ( \"B ORG\" ); } );"),
+      { AT3 "capaths entry 1: via realm \"B ORG\": it contains whitespace" },
+      1, "a via realm with a space" },
+    { R3("  capaths = ( { realm = \"C.ORG\"; via = ( ); },\n"
+         "              { realm = \"C.ORG\"; via = ( \"B.ORG\" ); } );"),
+      { "x.conf:4: realm \"EXAMPLE.COM\": capaths entry 2: realm \"C.ORG\" "
+        "has a path already: first at line 3" }, 1,
+      "two paths to one realm" },
+    { R3("  capaths = ( { realm = \"C.ORG\"; via = ( ); hops = 1; } );"),
+      { AT3 "capaths entry 1: unknown key \"hops\" (known keys: realm, "
+        "via)" }, 1, "an unknown key in a capaths entry" },
+
     { C3("principal = \"krbmon@EXAMPLE.COM\"; keytab = \"@KT@\"; "
          "keytabs = \"@KT@\";"),
       { CAT3 "unknown key \"keytabs\" (known keys: principal, keytab, "
@@ -1172,6 +1242,49 @@ static void test_service_urls(void **state)
     conf_free(conf);
 }
 
+/* A realm without a client: discovery and its KDCs only. */
+static void test_no_client(void **state)
+{
+    struct conf *conf = load_ok(
+        "realms = (\n"
+        "{ capaths = ( { realm = \"C.ORG\"; via = ( \"B.ORG\" ); },\n"
+        "              { realm = \"B.ORG\"; via = ( ); } );\n"
+        "  realm = \"A.ORG\";\n"
+        "  kdcs = ( \"kdc.a.org\" );\n"
+        "  client = { principal = \"m@A.ORG\"; keytab = \"@KT@\"; };\n"
+        "  services = ( \"HTTP/www.b.org@B.ORG\", \"HTTP/www.c.org@C.ORG\" );"
+        " },\n"
+        "{ realm = \"B.ORG\"; kdcs = ( \"kdc.b.org\" ); },\n"
+        "{ realm = \"C.ORG\"; kpasswd = ( \"kdc.c.org\" ); }\n"
+        ");\n");
+    const struct conf_realm *a = &conf->realms[0], *b = &conf->realms[1];
+    const struct conf_realm *c = &conf->realms[2];
+
+    (void)state;
+    assert_int_equal(conf->n_realms, 3);
+    assert_int_equal(b->n_clients, 0);
+    assert_null(b->clients);
+    assert_null(b->client_principal);
+    assert_null(b->keytab);
+    assert_null(b->password_file);
+    assert_int_equal(b->n_services, 0);
+    assert_int_equal(b->n_kdcs, 1);
+    assert_int_equal(c->n_clients, 0);
+    assert_int_equal(c->n_capaths, 0);
+    assert_int_equal(c->n_kpasswd, 1);
+    /* A service written with another realm is kept as written. */
+    assert_int_equal(a->n_services, 2);
+    assert_string_equal(a->services[0], "HTTP/www.b.org@B.ORG");
+    assert_int_equal(a->n_capaths, 2);
+    assert_string_equal(a->capaths[0].realm, "C.ORG");
+    assert_int_equal(a->capaths[0].n_via, 1);
+    assert_string_equal(a->capaths[0].via[0], "B.ORG");
+    assert_int_equal(a->capaths[0].line, 2);
+    assert_string_equal(a->capaths[1].realm, "B.ORG");
+    assert_int_equal(a->capaths[1].n_via, 0);
+    conf_free(conf);
+}
+
 /* Every client of `clients`, in order; the first is the realm's client. */
 static void test_clients(void **state)
 {
@@ -1540,6 +1653,7 @@ int main(void)
         cmocka_unit_test(test_service_keytabs),
         cmocka_unit_test(test_service_urls),
         cmocka_unit_test(test_clients),
+        cmocka_unit_test(test_no_client),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
