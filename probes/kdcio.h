@@ -8,6 +8,7 @@
 #ifndef KRB5EXP_KDCIO_H
 #define KRB5EXP_KDCIO_H
 
+#include <poll.h>
 #include <stddef.h>
 
 #include "probes/krb5err.h"
@@ -50,6 +51,72 @@ int kdcio_exchange(const struct kdcio_endpoint *eps, size_t n_eps,
                    size_t *used_out, struct probe_error *err_out,
                    char *why, size_t why_len);
 
+/*
+ * One exchange as kdcio_exchange() makes it, driven from the caller's own
+ * poll loop, so that many can be in flight at once (the TGS fan-out):
+ *
+ *   kdcio_xchg_new(...);                       nothing sent yet
+ *   loop: state = kdcio_xchg_step(x, pfds, n, now, deadline);
+ *         if (state != KDCIO_XCHG_WAITING) stop;
+ *         n = kdcio_xchg_poll(x, pfds, &wake); poll(pfds, n, ...);
+ *   kdcio_xchg_result(x, ...);
+ *
+ * The endpoints are started in order as kdcio_exchange() starts them, and
+ * the first well-formed reply for the realm wins.  An exchange belongs to
+ * one thread.
+ */
+struct kdcio_xchg;
+
+enum kdcio_xchg_state {
+    KDCIO_XCHG_WAITING,       /* endpoints still to hear from or start */
+    KDCIO_XCHG_REPLIED,       /* a reply came: kdcio_xchg_result() has it */
+    KDCIO_XCHG_FAILED,        /* every endpoint failed */
+};
+
+/*
+ * A new exchange of msg (copied) with eps (borrowed until
+ * kdcio_xchg_free()) for realm (borrowed; NULL: any realm).  Returns 0 and
+ * sets *out, or ENOMEM.
+ */
+int kdcio_xchg_new(const struct kdcio_endpoint *eps, size_t n_eps,
+                   const unsigned char *msg, size_t msg_len,
+                   const char *realm, struct kdcio_xchg **out);
+
+/*
+ * Take in what poll() said of the n descriptors that the last
+ * kdcio_xchg_poll() put in pfds (n = 0: nothing, as on the first call),
+ * then, while now is before deadline, start the endpoints that are due.
+ * Returns the exchange's state.
+ */
+enum kdcio_xchg_state kdcio_xchg_step(struct kdcio_xchg *x,
+                                      const struct pollfd *pfds, size_t n,
+                                      double now, double deadline);
+
+/*
+ * Put the descriptors x waits on into pfds (room for kdcio_xchg_width(x))
+ * and return how many; lower *wake (monotonic) to when x next starts an
+ * endpoint, if that is sooner.
+ */
+size_t kdcio_xchg_poll(struct kdcio_xchg *x, struct pollfd *pfds,
+                       double *wake);
+
+/* The most descriptors x puts in pfds at once: its number of endpoints. */
+size_t kdcio_xchg_width(const struct kdcio_xchg *x);
+
+/*
+ * The outcome, as kdcio_exchange() returns it: 0 with the reply (moved to
+ * the caller, who frees it with free()), its length and the index of the
+ * endpoint that answered; or -1 with *err_out and why[why_len], ETIMEDOUT
+ * when endpoints were still silent (the caller's deadline passed).
+ */
+int kdcio_xchg_result(struct kdcio_xchg *x, unsigned char **reply_out,
+                      size_t *reply_len_out, size_t *used_out,
+                      struct probe_error *err_out, char *why,
+                      size_t why_len);
+
+/* Close and free x; NULL is fine. */
+void kdcio_xchg_free(struct kdcio_xchg *x);
+
 /* What one endpoint did in kdcio_probe_all(). */
 struct kdcio_reply {
     int err;                  /* 0: a reply came; else an errno value,
@@ -69,6 +136,34 @@ struct kdcio_reply {
 int kdcio_probe_all(const struct kdcio_endpoint *eps, size_t n_eps,
                     const unsigned char *msg, size_t msg_len, double deadline,
                     struct kdcio_reply *replies);
+
+/*
+ * Called by kdcio_probe_all_notify() as each endpoint ends, in the thread
+ * that probes: endpoint i's outcome so far (r->data borrowed for the call
+ * only).
+ */
+typedef void (*kdcio_ended_fn)(void *arg, size_t i,
+                               const struct kdcio_reply *r);
+
+/*
+ * kdcio_probe_all(), telling ended(arg, ...) of each endpoint as it ends,
+ * so that a caller can act on the first answer while the others are still
+ * being waited for.  ended may be NULL.
+ */
+int kdcio_probe_all_notify(const struct kdcio_endpoint *eps, size_t n_eps,
+                           const unsigned char *msg, size_t msg_len,
+                           double deadline, struct kdcio_reply *replies,
+                           kdcio_ended_fn ended, void *arg);
+
+/*
+ * Is a reply that kdcio_probe_all() took as it was one that
+ * kdcio_exchange() would have accepted for realm: a KDC reply by its tags,
+ * not framed for another realm (a realm spelt in another case is the
+ * realm's)?  1 when it is; 0 when it is no KDC reply; -1 when it is one
+ * for another realm.  Pure.
+ */
+int kdcio_reply_for_realm(const unsigned char *buf, size_t len,
+                          const char *realm);
 
 /*
  * Does buf start like a Kerberos reply (AS-REP, TGS-REP or KRB-ERROR, by
