@@ -67,9 +67,76 @@ is_as_req(const krb5_data *message)
     return message->length > 0 && (unsigned char)message->data[0] == 0x6a;
 }
 
+krb5_error_code
+realmctx_fail_io(struct realm_ctx *rc, struct probe_error err, const char *why)
+{
+    const char *extra = rc->resolve_why[0] ? "; " : "";
+    krb5_error_code code = (krb5_error_code)err.code;
+
+    if (err.space == ERR_SPACE_KRB5 && err.code == KRB5KDC_ERR_WRONG_REALM)
+        krb5_set_error_message(rc->ctx, code, "Every KDC listed for realm "
+                               "'%s' answered for another realm: %s",
+                               rc->conf->realm, why);
+    else if (err.space == ERR_SPACE_KRB5)
+        krb5_set_error_message(rc->ctx, code, "Cannot contact any KDC for "
+                               "realm '%s': %s%s%s", rc->conf->realm, why,
+                               extra, rc->resolve_why);
+    else
+        krb5_set_error_message(rc->ctx, code, "No KDC of realm '%s' answered "
+                               "in time: %s%s%s", rc->conf->realm, why, extra,
+                               rc->resolve_why);
+    return code;
+}
+
+void
+realmctx_trace_reply(struct realm_ctx *rc, size_t msg_len, const char *label,
+                     const unsigned char *reply, size_t reply_len)
+{
+    trace_add(rc->trace, "send: %zu-byte request to realm %s answered by %s "
+              "(%zu bytes, %s)", msg_len, rc->conf->realm, label, reply_len,
+              reply[0] == 0x7e ? "KRB-ERROR"
+              : reply[0] == 0x6b ? "AS-REP" : "TGS-REP");
+}
+
+void
+realmctx_note_reply(struct realm_ctx *rc, int as_req,
+                    const unsigned char *reply, size_t reply_len)
+{
+    krb5_error_code code;
+
+    note_realm_spelling(rc, reply, reply_len);
+    code = reply_error(rc->ctx, reply, reply_len, &rc->last_status);
+    if (rc->last_status != 0)
+        trace_add(rc->trace, "send: the KRB-ERROR carries Active Directory's "
+                  "extended error %s (0x%08lX)",
+                  ntstatus_name(rc->last_status), rc->last_status);
+    if (as_req && lockout_is_credential_error(krb5err_from_krb5(code)))
+        rc->as_closed = 1;
+}
+
+void
+realmctx_tap_as(struct realm_ctx *rc, realmctx_tap_fn tap, void *arg)
+{
+    rc->tap = tap;
+    rc->tap_arg = arg;
+}
+
+/* The index in rc->eps of the endpoint labelled label (a label of the
+ * kdc_set, the same pointer); 0 when none is. */
+static size_t
+endpoint_of(const struct realm_ctx *rc, const char *label)
+{
+    for (size_t i = 0; i < rc->n_eps; i++)
+        if (rc->eps[i].label == label)
+            return i;
+    return 0;
+}
+
 /*
  * The pre-send hook: do the exchange ourselves and hand libkrb5 the reply,
- * so that libkrb5's sendto loop never runs and the deadline holds.
+ * so that libkrb5's sendto loop never runs and the deadline holds.  The
+ * first AS-REQ goes to the tap when one is set (the kdc probe sends it to
+ * every KDC at once); every other message to kdcio_exchange().
  */
 static krb5_error_code
 send_hook(krb5_context ctx, void *data, const krb5_data *realm,
@@ -80,9 +147,10 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
     struct probe_error err;
     unsigned char *reply = NULL;
     size_t reply_len = 0, used = 0;
+    const char *label = NULL;
     char why[1024];
     krb5_data *out;
-    krb5_error_code code;
+    int got;
 
     (void)new_message_out;
     if (!same_realm(realm, rc->conf->realm)) {
@@ -101,35 +169,28 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
                   "credentials already in this probe (lockout guard)");
         return KRB5_KDC_UNREACH;
     }
-    if (kdcio_exchange(rc->eps, rc->n_eps, (const unsigned char *)message->data,
-                       message->length, rc->conf->realm, rc->deadline, &reply, &reply_len,
-                       &used, &err, why, sizeof(why)) != 0) {
+    if (is_as_req(message) && rc->tap != NULL) {
+        realmctx_tap_fn tap = rc->tap;
+        rc->tap = NULL;
+        got = tap(rc->tap_arg, (const unsigned char *)message->data,
+                  message->length, &reply, &reply_len, &label, &err, why,
+                  sizeof(why));
+        if (got == 0)
+            used = endpoint_of(rc, label);
+    } else {
+        got = kdcio_exchange(rc->eps, rc->n_eps,
+                             (const unsigned char *)message->data,
+                             message->length, rc->conf->realm, rc->deadline,
+                             &reply, &reply_len, &used, &err, why,
+                             sizeof(why));
+    }
+    if (got != 0) {
         trace_add(rc->trace, "send: %u-byte request to realm %s: no KDC "
                   "answered: %s", message->length, rc->conf->realm, why);
-        const char *extra = rc->resolve_why[0] ? "; " : "";
-        if (err.space == ERR_SPACE_KRB5 &&
-            err.code == KRB5KDC_ERR_WRONG_REALM)
-            krb5_set_error_message(ctx, (krb5_error_code)err.code,
-                                   "Every KDC listed for realm '%s' answered "
-                                   "for another realm: %s", rc->conf->realm,
-                                   why);
-        else if (err.space == ERR_SPACE_KRB5)
-            krb5_set_error_message(ctx, (krb5_error_code)err.code,
-                                   "Cannot contact any KDC for realm '%s': "
-                                   "%s%s%s", rc->conf->realm, why, extra,
-                                   rc->resolve_why);
-        else
-            krb5_set_error_message(ctx, (krb5_error_code)err.code,
-                                   "No KDC of realm '%s' answered in time: "
-                                   "%s%s%s", rc->conf->realm, why, extra,
-                                   rc->resolve_why);
-        return (krb5_error_code)err.code;
+        return realmctx_fail_io(rc, err, why);
     }
-    trace_add(rc->trace, "send: %u-byte request to realm %s answered by %s "
-              "(%zu bytes, %s)", message->length, rc->conf->realm,
-              rc->eps[used].label, reply_len,
-              reply[0] == 0x7e ? "KRB-ERROR"
-              : reply[0] == 0x6b ? "AS-REP" : "TGS-REP");
+    realmctx_trace_reply(rc, message->length, rc->eps[used].label, reply,
+                         reply_len);
     if (used > 0) {
         /* Ask the KDC that answered first next time (the AS exchange takes
          * two rounds, then come the TGS requests), so that a silent KDC
@@ -156,15 +217,7 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
             return (krb5_error_code)err.code;
         }
     }
-    note_realm_spelling(rc, reply, reply_len);
-    code = reply_error(ctx, reply, reply_len, &rc->last_status);
-    if (rc->last_status != 0)
-        trace_add(rc->trace, "send: the KRB-ERROR carries Active Directory's "
-                  "extended error %s (0x%08lX)",
-                  ntstatus_name(rc->last_status), rc->last_status);
-    if (is_as_req(message) &&
-        lockout_is_credential_error(krb5err_from_krb5(code)))
-        rc->as_closed = 1;
+    realmctx_note_reply(rc, is_as_req(message), reply, reply_len);
     out = malloc(sizeof(*out));
     if (out == NULL) {
         free(reply);

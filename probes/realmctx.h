@@ -19,6 +19,20 @@
 #include "probes/realmstate.h"
 #include "probes/trace.h"
 
+/*
+ * A tap takes one AS-REQ of the session in place of kdcio_exchange(): the
+ * kdc probe sends it to every KDC at once and hands back the first answer
+ * that kdcio_exchange() would have accepted.  Returns 0 with *reply_out
+ * (the caller frees it with free()), its length and *label_out, the label
+ * of the endpoint that answered (one of the kdc_set's, borrowed); or -1
+ * with *err_out and why[why_len] as kdcio_exchange() sets them.
+ */
+typedef int (*realmctx_tap_fn)(void *arg, const unsigned char *msg,
+                               size_t msg_len, unsigned char **reply_out,
+                               size_t *reply_len_out, const char **label_out,
+                               struct probe_error *err_out, char *why,
+                               size_t why_len);
+
 struct realm_ctx {
     krb5_context ctx;                 /* kept->ctx, for short */
     struct krbctx *kept;              /* owned until realmctx_close() */
@@ -38,6 +52,9 @@ struct realm_ctx {
     char reply_realm[256];            /* the realm a KDC answered for when
                                          it spells conf->realm in another
                                          case; "" otherwise */
+    realmctx_tap_fn tap;              /* NULL, or where the next AS-REQ
+                                         goes (once): realmctx_tap_as() */
+    void *tap_arg;                    /* borrowed: the tap's */
 };
 
 /*
@@ -68,5 +85,37 @@ void realmctx_close(struct realm_ctx *rc);
 
 /* Text of a krb5 error from rc's context; caller frees with free(). */
 char *realmctx_message(struct realm_ctx *rc, krb5_error_code code);
+
+/*
+ * Send the session's next AS-REQ through tap(arg, ...) instead of
+ * kdcio_exchange(), once; the tap is dropped as it is used.  NULL tap:
+ * take a tap that has not been used off again.  The as_closed guarantee
+ * holds either way: the hook refuses an AS-REQ before it reaches a tap.
+ */
+void realmctx_tap_as(struct realm_ctx *rc, realmctx_tap_fn tap, void *arg);
+
+/*
+ * For exchanges that do not go through libkrb5's send hook (the TGS
+ * fan-out), the session's bookkeeping of the hook:
+ *
+ * realmctx_fail_io(): set the text libkrb5's error message has for an
+ * exchange that got no reply (err and why as kdcio_exchange() gives them)
+ * and return err's code, which realmctx_message() then explains.
+ *
+ * realmctx_trace_reply(): the trace line for a msg_len-byte request
+ * answered by the endpoint labelled label.
+ *
+ * realmctx_note_reply(): take in a reply: the realm's spelling, the
+ * NTSTATUS of AD's extended error into rc->last_status (0: none), and, for
+ * an AS-REQ (as_req), a credential failure that closes the session to
+ * further AS-REQs.
+ */
+krb5_error_code realmctx_fail_io(struct realm_ctx *rc, struct probe_error err,
+                                 const char *why);
+void realmctx_trace_reply(struct realm_ctx *rc, size_t msg_len,
+                          const char *label, const unsigned char *reply,
+                          size_t reply_len);
+void realmctx_note_reply(struct realm_ctx *rc, int as_req,
+                         const unsigned char *reply, size_t reply_len);
 
 #endif

@@ -132,7 +132,8 @@ struct logon {
 static int
 guarded_tgt(struct realm_ctx *rc, const struct realmprobe_opts *opts,
             const struct conf_client *cl, struct realm_result *res,
-            krb5_ccache *cc, krb5_principal *client, struct logon *out)
+            krb5_ccache *cc, krb5_principal *client, struct kdc_run *kdc_run,
+            struct logon *out)
 {
     const struct conf_realm *conf = rc->conf;
     struct guard_view view;
@@ -142,9 +143,19 @@ guarded_tgt(struct realm_ctx *rc, const struct realmprobe_opts *opts,
     int status = 0;
 
     memset(out, 0, sizeof(*out));
-    if (opts->state != NULL)
-        claim = realmstate_claim(opts->state, cl, opts->deadline, &stamp,
+    if (opts->state != NULL) {
+        /* First without waiting: while another probe presents the
+         * client's credentials, the kdc probe (kdc_run, whose AS-REQ would
+         * be this logon's) goes out now instead of waiting with us. */
+        claim = realmstate_claim(opts->state, cl, clocks_now(), &stamp,
                                  &view);
+        if (claim == GUARD_BUSY && kdc_run != NULL &&
+            kdc_probe_go(kdc_run, cl->principal) != 0)
+            return ENOMEM;
+        if (claim == GUARD_BUSY)
+            claim = realmstate_claim(opts->state, cl, opts->deadline, &stamp,
+                                     &view);
+    }
     switch (claim) {
     case GUARD_ARMED:
         snprintf(out->why, sizeof(out->why), "not attempted: lockout guard, "
@@ -261,8 +272,8 @@ realmprobe_run(const struct conf_realm *conf,
         status = record_no_kdc(conf, krb5err_from_krb5(ret), why, res);
         goto cleanup;
     }
-    status = kdc_probe_start(rc->ctx, conf->realm, conf->client_principal,
-                             &set, opts->deadline, opts->trace, &kdc_run);
+    /* The kdc probe's AS-REQ is the first client's own first one. */
+    status = kdc_probe_arm(rc, &set, &kdc_run);
     if (status != 0)
         goto cleanup;
     kdc_at = res->n_probes;
@@ -272,10 +283,15 @@ realmprobe_run(const struct conf_realm *conf,
         struct logon logon;
         status = guarded_tgt(rc, opts, &conf->clients[i], res,
                              i == 0 ? &cc : NULL, i == 0 ? &client : NULL,
-                             &logon);
+                             i == 0 ? kdc_run : NULL, &logon);
         if (i == 0)
             first = logon;
+        /* The first logon is over: the kdc probe goes out if it has not. */
+        if (i == 0 && status == 0)
+            status = kdc_probe_go(kdc_run, conf->client_principal);
     }
+    if (status == 0 && conf->n_clients == 0)
+        status = kdc_probe_go(kdc_run, conf->client_principal);
     if (status != 0)
         goto cleanup;
     if (first.guarded || first.ret != 0) {
@@ -303,7 +319,10 @@ cleanup:
     if (kdc_run != NULL) {
         /* The kdc results go right after discovery, where a reader looks
          * for them. */
+        int went = kdc_probe_go(kdc_run, conf->client_principal);
         int st = kdc_probe_finish(rc->ctx, kdc_run, &kdc_res);
+        if (st == 0)
+            st = went;
         if (st == 0)
             st = result_splice(res, kdc_at, &kdc_res);
         if (status == 0)
