@@ -69,6 +69,9 @@ struct conf_realm {
                                  credential failure, seconds, default 300 */
     double backoff_max;       /* lockout guard: longest backoff, default
                                  3600, at least backoff */
+    unsigned max_in_flight;   /* the realm's TGS requests out at once
+                                 (the services are asked for in
+                                 parallel), default 16, 1 to 256 */
     struct conf_client *clients;     /* owned array of n_clients:
                                         `client` or `clients`, in order;
                                         none: the realm is probed for

@@ -21,6 +21,8 @@
 #define DEFAULT_BACKOFF 300.0
 #define DEFAULT_BACKOFF_MAX 3600.0
 #define MAX_BACKOFF (7 * 86400.0)
+#define DEFAULT_MAX_IN_FLIGHT 16
+#define MAX_MAX_IN_FLIGHT 256
 
 static const char *const transport_names[] = {
     [TRANSPORT_UDP] = "udp", [TRANSPORT_TCP] = "tcp",
@@ -270,6 +272,22 @@ static void apply_timeout(struct walk_ctx *c, const config_setting_t *s,
     struct conf_realm *r = obj;
 
     walk_seconds(c, s, where, "timeout", MAX_TIMEOUT, "5 or 2.5", &r->timeout);
+}
+
+static void apply_max_in_flight(struct walk_ctx *c, const config_setting_t *s,
+                                const char *where, void *obj)
+{
+    struct conf_realm *r = obj;
+    long long v = config_setting_type(s) == CONFIG_TYPE_INT64
+                      ? config_setting_get_int64(s)
+                      : config_setting_get_int(s);
+
+    if (v >= 1 && v <= MAX_MAX_IN_FLIGHT)
+        r->max_in_flight = (unsigned)v;
+    else
+        walk_report(c, s, where, "max_in_flight %lld is out of range: "
+               "expected 1 to %d (the realm's TGS requests out at once)",
+               v, MAX_MAX_IN_FLIGHT);
 }
 
 /* Walk one client group (`client`, or an entry of `clients`) and add it to
@@ -701,6 +719,8 @@ static const struct walk_key realm_keys[] = {
       apply_backoff },
     { "backoff_max", T_NUMBER, "a number of seconds, e.g. 3600", NULL,
       apply_backoff_max },
+    { "max_in_flight", TYPE_BIT(CONFIG_TYPE_INT) | TYPE_BIT(CONFIG_TYPE_INT64),
+      "a whole number, e.g. 16", NULL, apply_max_in_flight },
     { "client", T_GROUP, "a group such as { principal = \"...\"; "
       "keytab = \"...\"; }", NULL, apply_client },
     { "clients", T_SEQ, "a list of groups such as ( { principal = \"...\"; "
@@ -760,6 +780,7 @@ void realmgroup_load(struct walk_ctx *c, const config_setting_t *g,
     r->clockskew = DEFAULT_CLOCKSKEW;
     r->backoff = DEFAULT_BACKOFF;
     r->backoff_max = DEFAULT_BACKOFF_MAX;
+    r->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
     r->line = (int)config_setting_source_line(g);
 
     /* Name the realm in every message about it, even those about keys

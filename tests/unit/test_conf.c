@@ -182,8 +182,8 @@ struct reject_case {
 /* A realm with one KDC entry under test, on line 3. */
 #define K3(entry) HEAD "  kdcs = ( " entry " );\n" CLIENT TAIL
 #define KNOWN_REALM_KEYS "(known keys: realm, kdcs, kpasswd, transport, " \
-    "canonicalize, timeout, clockskew, backoff, backoff_max, client, " \
-    "clients, services, service_keytab, capaths)"
+    "canonicalize, timeout, clockskew, backoff, backoff_max, " \
+    "max_in_flight, client, clients, services, service_keytab, capaths)"
 
 static const struct reject_case reject_cases[] = {
     /* Syntax. */
@@ -346,6 +346,26 @@ static const struct reject_case reject_cases[] = {
     { R3("  clockskew = \"300\";"),
       { AT3 "\"clockskew\" must be a number of seconds" }, 1,
       "clockskew as a string" },
+
+    /* max_in_flight: the realm's TGS requests out at once. */
+    { R3("  max_in_flight = 0;"),
+      { AT3 "max_in_flight 0 is out of range: expected 1 to 256" }, 1,
+      "max_in_flight zero" },
+    { R3("  max_in_flight = -4;"),
+      { AT3 "max_in_flight -4 is out of range: expected 1 to 256" }, 1,
+      "max_in_flight negative" },
+    { R3("  max_in_flight = 257;"),
+      { AT3 "max_in_flight 257 is out of range: expected 1 to 256" }, 1,
+      "max_in_flight above 256" },
+    { R3("  max_in_flight = 10000000000L;"),
+      { AT3 "max_in_flight 10000000000 is out of range" }, 1,
+      "max_in_flight as a 64-bit number" },
+    { R3("  max_in_flight = 2.5;"),
+      { AT3 "\"max_in_flight\" must be a whole number" }, 1,
+      "fractional max_in_flight" },
+    { R3("  max_in_flight = \"16\";"),
+      { AT3 "\"max_in_flight\" must be a whole number" }, 1,
+      "max_in_flight as a string" },
 
     /* The dns group. */
     { "dns = { servers = ( \"127.0.0.1:5353\", \"dns.example.com\" ); };\n"
@@ -935,6 +955,7 @@ static void test_defaults(void **state)
     assert_true(r->clockskew == 300.0);
     assert_true(r->backoff == 300.0);
     assert_true(r->backoff_max == 3600.0);
+    assert_int_equal(r->max_in_flight, 16);
     assert_int_equal(conf->workers, 16);
     assert_int_equal(conf->dns.n_servers, 0);
     assert_true(conf->dns.timeout == 0);
@@ -1013,6 +1034,32 @@ struct kdc_case {
     unsigned port;
     const char *why;
 };
+
+/* max_in_flight within its range is taken as it is, per realm. */
+static void test_max_in_flight(void **state)
+{
+    static const struct {
+        const char *line;
+        unsigned want;
+    } cases[] = {
+        { "  max_in_flight = 1;", 1 },
+        { "  max_in_flight = 16;", 16 },
+        { "  max_in_flight = 256;", 256 },
+        { "  max_in_flight = 64L;", 64 },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[512];
+        struct conf *conf;
+
+        snprintf(text, sizeof(text), "%s%s\n%s%s%s", HEAD, cases[i].line,
+                 KDCS, CLIENT, TAIL);
+        conf = load_ok(text);
+        assert_int_equal(conf->realms[0].max_in_flight, cases[i].want);
+        conf_free(conf);
+    }
+}
 
 static void test_dns_and_discovery(void **state)
 {
@@ -1639,6 +1686,7 @@ int main(void)
         cmocka_unit_test(test_reject_unreadable),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_all_keys),
+        cmocka_unit_test(test_max_in_flight),
         cmocka_unit_test(test_dns_and_discovery),
         cmocka_unit_test(test_web),
         cmocka_unit_test(test_kdc_entries),
