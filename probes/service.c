@@ -8,6 +8,7 @@
 
 #include "base/clocks.h"
 #include "probes/enctypes.h"
+#include "probes/tgsfan.h"
 #include "probes/verify.h"
 
 char *
@@ -67,50 +68,6 @@ service_record_skipped(const struct conf_realm *conf, struct probe_error error,
             return ENOMEM;
     }
     return 0;
-}
-
-/* One TGS exchange.  Sets *principal_out (as issued, or as asked on
- * failure) and *kvno_out; on success also *creds_out, which the caller
- * frees with krb5_free_creds(). */
-static krb5_error_code
-get_ticket(struct realm_ctx *rc, krb5_ccache cc, krb5_principal client,
-           const char *service, char **principal_out, int *kvno_out,
-           krb5_creds **creds_out)
-{
-    krb5_principal server = NULL;
-    krb5_creds in, *out = NULL;
-    krb5_ticket *ticket = NULL;
-    krb5_error_code ret;
-
-    memset(&in, 0, sizeof(in));
-    *principal_out = NULL;
-    *kvno_out = -1;
-    ret = krb5_parse_name(rc->ctx, service, &server);
-    if (ret != 0)
-        return ret;
-    in.client = client;
-    in.server = server;
-    ret = krb5_get_credentials(rc->ctx, 0, cc, &in, &out);
-    if (ret == 0) {
-        krb5_error_code r2 = krb5_decode_ticket(&out->ticket, &ticket);
-        if (r2 == 0)
-            *kvno_out = (int)ticket->enc_part.kvno;
-        krb5_free_ticket(rc->ctx, ticket);
-    }
-    {
-        char *name = NULL;
-        if (krb5_unparse_name(rc->ctx, ret == 0 ? out->server : server,
-                              &name) == 0) {
-            *principal_out = strdup(name);
-            krb5_free_unparsed_name(rc->ctx, name);
-        }
-    }
-    if (ret == 0)
-        *creds_out = out;
-    else
-        krb5_free_creds(rc->ctx, out);
-    krb5_free_principal(rc->ctx, server);
-    return ret;
 }
 
 /* MIT's name for an enctype, in a new string (NULL: no memory). */
@@ -210,89 +167,148 @@ after_ticket(struct realm_ctx *rc, size_t i, krb5_error_code ret,
     return keytab == NULL ? 0 : verify_ticket(rc, keytab, creds, res);
 }
 
+/* A service's name to ask for, or why there is none. */
+struct asking {
+    char *asked;              /* owned: the principal, canonicalised; NULL:
+                                 canonicalisation failed */
+    struct probe_error err;   /* when it failed */
+    char why[512];
+    double seconds;           /* what canonicalisation took */
+    size_t ticket;            /* its entry among the tickets asked for */
+};
+
+/* Record service i, whose name could not be had (a failed DNS lookup). */
+static int
+record_unasked(const struct conf_realm *conf, size_t i,
+               const struct asking *a, struct realm_result *res)
+{
+    char *t = service_default_principal(conf->services[i], conf->realm);
+    char *m = strdup(a->why);
+
+    if (t == NULL) {
+        free(m);
+        return ENOMEM;
+    }
+    if (result_add_probe(res, PROBE_SERVICE, t, 0, a->seconds, a->err, m) != 0 ||
+        result_add_service(res, strdup(conf->services[i]), NULL, -1) != 0)
+        return ENOMEM;
+    if (verify_keytab_of(conf, i) != NULL &&
+        record_verify_skipped(conf, i, a->err, a->why, res) != 0)
+        return ENOMEM;
+    return 0;
+}
+
+/*
+ * Record service i's ticket t: the service result (its time is its name's
+ * and its own exchange's), then what follows from it (after_ticket), then
+ * its service_info.  What t owns is taken over or freed.  Returns 0 or
+ * ENOMEM.
+ */
+static int
+record_ticket(struct realm_ctx *rc, size_t i, const struct asking *a,
+              struct tgsfan_ticket *t, struct realm_result *res)
+{
+    const struct conf_realm *conf = rc->conf;
+    char *target = NULL, *message = t->message;
+    int status = 0;
+
+    t->message = NULL;
+    if (t->ret == 0)
+        trace_add(rc->trace, "service: issued %s, kvno %d",
+                  t->principal ? t->principal : "?", t->kvno);
+    else
+        trace_add(rc->trace, "service: failed: %s (%ld): %s",
+                  krb5err_name(krb5err_from_krb5(t->ret).space, t->ret),
+                  (long)t->ret, message ? message : "");
+    target = t->principal != NULL
+                 ? strdup(t->principal)
+                 : service_default_principal(conf->services[i], conf->realm);
+    if (target == NULL) {
+        free(message);
+        status = ENOMEM;
+        goto cleanup;
+    }
+    if (result_add_probe(res, PROBE_SERVICE, target, t->ret == 0,
+                         a->seconds + t->seconds, krb5err_from_krb5(t->ret),
+                         message) != 0) {
+        status = ENOMEM;
+        goto cleanup;
+    }
+    if (t->ret != 0)
+        res->probes[res->n_probes - 1].status = t->status;
+    status = after_ticket(rc, i, t->ret, t->creds, res);
+    if (status != 0)
+        goto cleanup;
+    if (result_add_service(res, strdup(conf->services[i]), t->principal,
+                           t->ret == 0 ? t->kvno : -1) != 0)
+        status = ENOMEM;
+    t->principal = NULL;      /* taken over, even on failure */
+cleanup:
+    tgsfan_ticket_clear(rc->ctx, t);
+    return status;
+}
+
 int
 service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
                   krb5_ccache cc, krb5_principal client,
                   struct realm_result *res)
 {
     const struct conf_realm *conf = rc->conf;
+    size_t n = conf->n_services, n_asked = 0;
+    struct asking *ask = NULL;
+    struct tgsfan_ticket *tickets = NULL;
+    struct fanout_stats stats = { 0, 0 };
     int status = verify_keytab_kvnos(rc, res);
 
-    if (status != 0)
+    if (status != 0 || n == 0)
         return status;
-
-    for (size_t i = 0; i < conf->n_services; i++) {
-        double start = clocks_now();
-        char *principal = NULL, *message = NULL, *target, *asked = NULL;
-        struct probe_error canon_err;
-        char why[512];
-        int kvno = -1;
-        krb5_creds *creds = NULL;
-        krb5_error_code ret;
-
-        if (service_canonical(conf, dc, conf->services[i], &asked, &canon_err,
-                              why, sizeof(why)) != 0) {
-            trace_add(rc->trace, "service: %s: %s", conf->services[i], why);
-            char *t = service_default_principal(conf->services[i],
-                                                conf->realm);
-            char *m = strdup(why);
-            if (t == NULL) {
-                free(m);
-                return ENOMEM;
-            }
-            if (result_add_probe(res, PROBE_SERVICE, t, 0,
-                                 clocks_now() - start, canon_err, m) != 0 ||
-                result_add_service(res, strdup(conf->services[i]), NULL,
-                                   -1) != 0)
-                return ENOMEM;
-            if (verify_keytab_of(conf, i) != NULL &&
-                record_verify_skipped(conf, i, canon_err, why, res) != 0)
-                return ENOMEM;
-            continue;
-        }
-        trace_add(rc->trace, "service: %s -> asking for %s (canonicalize=%s)",
-                  conf->services[i], asked,
-                  conf_canon_name(conf->canonicalize));
-        rc->last_status = 0;
-        ret = get_ticket(rc, cc, client, asked, &principal, &kvno, &creds);
-        free(asked);
-        if (ret != 0)
-            message = realmctx_message(rc, ret);
-        if (ret == 0)
-            trace_add(rc->trace, "service: issued %s, kvno %d",
-                      principal ? principal : "?", kvno);
-        else
-            trace_add(rc->trace, "service: failed: %s (%ld): %s",
-                      krb5err_name(krb5err_from_krb5(ret).space, ret),
-                      (long)ret, message ? message : "");
-        target = principal != NULL
-                     ? strdup(principal)
-                     : service_default_principal(conf->services[i],
-                                                 conf->realm);
-        if (target == NULL) {
-            free(message);
-            free(principal);
-            krb5_free_creds(rc->ctx, creds);
-            return ENOMEM;
-        }
-        if (result_add_probe(res, PROBE_SERVICE, target, ret == 0,
-                             clocks_now() - start, krb5err_from_krb5(ret),
-                             message) != 0) {
-            free(principal);
-            krb5_free_creds(rc->ctx, creds);
-            return ENOMEM;
-        }
-        if (ret != 0)
-            res->probes[res->n_probes - 1].status = rc->last_status;
-        status = after_ticket(rc, i, ret, creds, res);
-        krb5_free_creds(rc->ctx, creds);
-        if (status != 0) {
-            free(principal);
-            return status;
-        }
-        if (result_add_service(res, strdup(conf->services[i]), principal,
-                               ret == 0 ? kvno : -1) != 0)
-            return ENOMEM;
+    ask = calloc(n, sizeof(*ask));
+    tickets = calloc(n, sizeof(*tickets));
+    if (ask == NULL || tickets == NULL) {
+        status = ENOMEM;
+        goto cleanup;
     }
-    return 0;
+    /* The names first, one after another (DNS, when canonicalize says so),
+     * then every ticket at once. */
+    for (size_t i = 0; i < n; i++) {
+        double start = clocks_now();
+
+        if (service_canonical(conf, dc, conf->services[i], &ask[i].asked,
+                              &ask[i].err, ask[i].why,
+                              sizeof(ask[i].why)) != 0) {
+            trace_add(rc->trace, "service: %s: %s", conf->services[i],
+                      ask[i].why);
+            ask[i].asked = NULL;
+        } else {
+            trace_add(rc->trace, "service: %s -> asking for %s "
+                      "(canonicalize=%s)", conf->services[i], ask[i].asked,
+                      conf_canon_name(conf->canonicalize));
+            ask[i].ticket = n_asked;
+            tickets[n_asked++].asked = ask[i].asked;
+        }
+        ask[i].seconds = clocks_now() - start;
+    }
+    if (n_asked > 0) {
+        (void)tgsfan_run(rc, cc, client, tickets, n_asked,
+                         conf->max_in_flight, &stats);
+        trace_add(rc->trace, "service: %zu TGS exchanges at once, at most %u "
+                  "in flight (max_in_flight), %zu at the most%s", n_asked,
+                  conf->max_in_flight, stats.peak,
+                  stats.never_started ? "; the deadline passed before some "
+                                        "were sent" : "");
+    }
+    /* The results in config order. */
+    for (size_t i = 0; i < n && status == 0; i++)
+        status = ask[i].asked == NULL
+                     ? record_unasked(conf, i, &ask[i], res)
+                     : record_ticket(rc, i, &ask[i], &tickets[ask[i].ticket],
+                                     res);
+cleanup:
+    for (size_t k = 0; tickets != NULL && k < n_asked; k++)
+        tgsfan_ticket_clear(rc->ctx, &tickets[k]);
+    for (size_t i = 0; ask != NULL && i < n; i++)
+        free(ask[i].asked);
+    free(tickets);
+    free(ask);
+    return status;
 }

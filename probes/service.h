@@ -1,6 +1,7 @@
 /*
  * service: the TGS exchange for each configured service principal, using
- * the TGT the tgt probe left in the probe's MEMORY ccache.
+ * the TGT the tgt probe left in the probe's MEMORY ccache; the exchanges
+ * themselves run at once in tgsfan.
  */
 #ifndef KRB5EXP_SERVICE_H
 #define KRB5EXP_SERVICE_H
@@ -13,10 +14,13 @@
 
 /*
  * Request a ticket for every configured service and append one service
- * probe result and one service_info per service to res.  Host names are
- * first canonicalised through dc as the realm's `canonicalize` says; when
- * that fails the probe fails with the c-ares status and no other name is
- * tried.  Returns 0, or ENOMEM when a result could not be recorded.
+ * probe result and one service_info per service to res, in config order.
+ * Host names are first canonicalised through dc as the realm's
+ * `canonicalize` says, one after another; when that fails the probe fails
+ * with the c-ares status and no other name is tried.  Then every ticket is
+ * asked for at once (tgsfan), at most the realm's max_in_flight requests
+ * out at a time, and stored in cc.  Returns 0, or ENOMEM when a result
+ * could not be recorded.
  */
 int service_probe_all(struct realm_ctx *rc, struct dns_client *dc,
                       krb5_ccache cc, krb5_principal client,
