@@ -51,6 +51,9 @@ struct conf_capath {
     int line;
 };
 
+/* The name the kdc probe of a realm without a client asks for. */
+#define CONF_KDC_PROBE_PRINCIPAL "krb5_exporter/probe"
+
 struct conf_realm {
     char *realm;              /* owned */
     struct conf_kdc *kdcs;    /* owned array of n_kdcs; none: DNS discovery */
@@ -81,8 +84,11 @@ struct conf_realm {
                                         probes) */
     size_t n_clients;
     /* Borrowed from clients[0], the first client: the one whose name the
-     * kdc probe's AS-REQ carries and whose TGT asks for the services.
-     * NULL when the realm has no client. */
+     * kdc probe's AS-REQ carries and whose TGT asks for the services.  A
+     * realm without a client has CONF_KDC_PROBE_PRINCIPAL here (static),
+     * so that its kdc probe still asks: the KDC answers for a name it does
+     * not know (KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN), which shows it alive,
+     * and nothing logs on with it. */
     const char *client_principal;
     const char *keytab;       /* NULL, or the first client's keytab */
     const char *password_file;   /* NULL, or its password file */

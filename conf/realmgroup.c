@@ -754,7 +754,9 @@ static void check_clients(struct walk_ctx *c, const config_setting_t *g,
                        i < WALK_N_OF(needs_client); i++) {
         const config_setting_t *s = config_setting_get_member(g,
                                                               needs_client[i]);
-        if (s != NULL)
+        /* An empty list asks for nothing. */
+        if (s != NULL && (!config_setting_is_aggregate(s) ||
+                          config_setting_length(s) > 0))
             walk_report(c, s, where, "\"%s\" needs a \"client\": its "
                    "tickets are asked for with the client's TGT; without "
                    "\"client\" (or \"clients\") a realm is probed for "
@@ -764,6 +766,8 @@ static void check_clients(struct walk_ctx *c, const config_setting_t *g,
         r->client_principal = r->clients[0].principal;
         r->keytab = r->clients[0].keytab;
         r->password_file = r->clients[0].password_file;
+    } else if (!has_client && !has_clients) {
+        r->client_principal = CONF_KDC_PROBE_PRINCIPAL;
     }
 }
 

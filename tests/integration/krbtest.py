@@ -291,6 +291,29 @@ class KDC:
                 self.addprinc('%s@%s' % (service, realm))
         return keytabs
 
+    def add_trust(self, client_realm, server_realm, password=None,
+                  server_password=None, in_server=True, kvno=None):
+        """
+        A one-way cross-realm trust: krbtgt/SERVER@CLIENT in the client
+        realm's database and, when in_server, in the server realm's, from
+        one password (random by default), so that both hold the same key,
+        as kadmin's cross-realm setup wants it.  server_password gives the
+        server realm's copy a key of its own (a trust reset on one side
+        only); kvno sets the server realm's copy's key version (a rotation
+        the client realm missed).  Returns the principal's name.
+        """
+        name = 'krbtgt/%s@%s' % (server_realm, client_realm)
+        password = password or random_password()
+        self.addprinc(name, password, realm=client_realm,
+                      requires_preauth=False)
+        if in_server:
+            self.addprinc(name, server_password or password,
+                          realm=server_realm, requires_preauth=False)
+            if kvno is not None:
+                self.kadmin('modprinc -kvno %d %s' % (kvno, name),
+                            realm=server_realm)
+        return name
+
     def modprinc(self, principal, *options, realm=None):
         """Change attributes, e.g. modprinc(p, '-allow_tix')."""
         realm = self._realm_of(principal, realm)
@@ -697,7 +720,8 @@ def realm_config(realm, kdcs, principal=None, keytab=None, password_file=None,
     """
     One realm's group in the exporter's config syntax.  `clients`, a list
     of dicts with principal and keytab or password_file, is written as a
-    `clients` list in place of the one `client`; `kpasswd`, a list of
+    `clients` list in place of the one `client`; with neither `clients`
+    nor `principal` the realm has no client; `kpasswd`, a list of
     HOST:PORT, as the realm's kpasswd servers.
     """
     lines = ['  { realm = "%s";' % realm,
@@ -707,9 +731,10 @@ def realm_config(realm, kdcs, principal=None, keytab=None, password_file=None,
     if clients is not None:
         lines.append('    clients = ( %s );' % ',\n                '.join(
             _client_group(**c) for c in clients))
-    else:
+    elif principal is not None:
         lines.append('    client = %s;'
                      % _client_group(principal, keytab, password_file))
+    # Neither: a realm without a client (discovery and kdc probes only).
     if kpasswd is not None:
         lines.append('    kpasswd = ( %s );'
                      % ', '.join('"%s"' % k for k in kpasswd))

@@ -1301,7 +1301,8 @@ static void test_no_client(void **state)
         "  client = { principal = \"m@A.ORG\"; keytab = \"@KT@\"; };\n"
         "  services = ( \"HTTP/www.b.org@B.ORG\", \"HTTP/www.c.org@C.ORG\" );"
         " },\n"
-        "{ realm = \"B.ORG\"; kdcs = ( \"kdc.b.org\" ); },\n"
+        "{ realm = \"B.ORG\"; kdcs = ( \"kdc.b.org\" ); services = ( );\n"
+        "  capaths = ( ); },\n"
         "{ realm = \"C.ORG\"; kpasswd = ( \"kdc.c.org\" ); }\n"
         ");\n");
     const struct conf_realm *a = &conf->realms[0], *b = &conf->realms[1];
@@ -1311,7 +1312,8 @@ static void test_no_client(void **state)
     assert_int_equal(conf->n_realms, 3);
     assert_int_equal(b->n_clients, 0);
     assert_null(b->clients);
-    assert_null(b->client_principal);
+    assert_string_equal(b->client_principal, CONF_KDC_PROBE_PRINCIPAL);
+    assert_string_equal(b->client_principal, "krb5_exporter/probe");
     assert_null(b->keytab);
     assert_null(b->password_file);
     assert_int_equal(b->n_services, 0);
