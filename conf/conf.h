@@ -132,7 +132,9 @@ struct conf_user {
 };
 
 /* How the HTTP endpoint is served: the top-level `web` group, after
- * Prometheus's exporter-toolkit web config.  Read at start only. */
+ * Prometheus's exporter-toolkit web config.  Read at start only.  Its TLS
+ * and basic-auth keys and --web.config.file exclude each other; its limits
+ * (max_connections, idle_timeout, max_request_size) hold either way. */
 struct conf_web {
     char *tls_cert_file;      /* owned or NULL: TLS is on when set */
     char *tls_key_file;       /* owned or NULL: set with tls_cert_file */
@@ -144,6 +146,9 @@ struct conf_web {
     unsigned max_connections; /* default 64 */
     unsigned idle_timeout;    /* seconds a connection may sit idle, 30 */
     unsigned max_request_size;  /* bytes of request line and headers, 16384 */
+    unsigned tls_auth_line;   /* line of the group's first TLS or basic-auth
+                                 key; 0: it has none */
+    const char *tls_auth_key; /* static: that key's name, or NULL */
 };
 
 struct conf {

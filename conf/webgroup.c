@@ -210,8 +210,26 @@ void webgroup_apply(struct walk_ctx *c, const config_setting_t *s,
     int has_cert = config_setting_get_member(s, "tls_cert_file") != NULL;
     int has_key = config_setting_get_member(s, "tls_key_file") != NULL;
 
+    static const char *const tls_auth_keys[] = {
+        "tls_cert_file", "tls_key_file", "tls_min_version", "client_ca_file",
+        "basic_auth_users",
+    };
+
     (void)where;
     walk_group(c, s, web_keys, WALK_N_OF(web_keys), "web", w);
+    /* Where TLS or users are set here, for refusing them beside
+     * --web.config.file (exporter/main.c). */
+    for (size_t i = 0; i < WALK_N_OF(tls_auth_keys); i++) {
+        const config_setting_t *m =
+            config_setting_get_member(s, tls_auth_keys[i]);
+        unsigned line = m != NULL ? (unsigned)config_setting_source_line(m)
+                                  : 0;
+
+        if (line > 0 && (w->tls_auth_line == 0 || line < w->tls_auth_line)) {
+            w->tls_auth_line = line;
+            w->tls_auth_key = tls_auth_keys[i];
+        }
+    }
     if (has_cert != has_key)
         walk_report(c, s, "web", "set both \"tls_cert_file\" and "
                "\"tls_key_file\" to serve TLS, or neither");

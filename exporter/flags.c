@@ -14,6 +14,9 @@ flags_usage(void)
            FLAGS_DEFAULT_CONFIG ")\n"
            "  --web.listen-address=HOST:PORT  address to serve on (default "
            FLAGS_DEFAULT_LISTEN ")\n"
+           "  --web.config.file=PATH        exporter-toolkit web config "
+           "(YAML): TLS, basic auth,\n"
+           "                                headers; reread when it changes\n"
            "  --once                        scrape once: exposition on stdout,"
            " summary on stderr;\n"
            "                                exit 0 when every probe "
@@ -109,6 +112,11 @@ flags_parse(int argc, char *const *argv, struct flags *out, char *err,
                 return -1;
             }
             f.listen_address = v;
+        } else if (take_value(argc, argv, &i, "--web.config.file", &v,
+                              &missing)) {
+            if (missing || v[0] == '\0')
+                goto no_value;
+            f.web_config_file = v;
         } else if (take_value(argc, argv, &i, "--log.level", &v, &missing)) {
             if (missing || v[0] == '\0')
                 goto no_value;

@@ -17,6 +17,8 @@
 struct flags {
     const char *config_file;      /* borrowed from argv or a default */
     const char *listen_address;   /* borrowed from argv or a default */
+    const char *web_config_file;  /* borrowed from argv, or NULL: the
+                                     exporter-toolkit web config file */
     enum log_level log_level;
     enum log_format log_format;   /* --log.format: logfmt (default), json */
     int once;

@@ -3,10 +3,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,28 +23,36 @@
 #include "exporter/flags.h"
 #include "base/log.h"
 #include "exporter/webauth.h"
+#include "exporter/webconfig.h"
+
+struct http_web {
+    int refs;                     /* atomic */
+    struct webconfig *cfg;        /* owned; its PEM texts freed once loaded */
+    gnutls_certificate_credentials_t cred;   /* NULL: plain HTTP */
+    gnutls_priority_t priority;   /* with cred */
+    gnutls_certificate_request_t request;    /* ask for a client's
+                                                certificate, or demand it */
+    int verify;                   /* a certificate given must verify against
+                                     client_ca_file, in the handshake */
+    struct webauth auth;
+    int have_auth;
+};
 
 struct http_server {
     struct MHD_Daemon *daemon;
     struct http_handlers handlers;
-    const struct webauth *auth;   /* borrowed; NULL: no authentication */
-    int verify_clients;           /* mutual TLS */
+    int tls;                      /* the daemon serves TLS: fixed at start */
     int active;                   /* atomic: requests not yet completed */
+    pthread_mutex_t web_lock;     /* guards web and watch */
+    struct http_web *web;         /* the version in force: a reference */
+    char *web_path;               /* owned or NULL: the web config file */
+    struct webconfig_watch watch; /* the files of the last load tried */
 };
 
-const char *
-http_tls_priorities(int min_version)
-{
-    switch (min_version) {
-    case 0: return "NORMAL:-VERS-SSL3.0";
-    case 1: return "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0";
-    case 3: return "NORMAL:-VERS-ALL:+VERS-TLS1.3";
-    default: return "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1";
-    }
-}
-
-/* Marks a request as counted in `active`. */
-static int request_marker;
+/* A request's state between libmicrohttpd's calls. */
+struct request {
+    struct http_web *web;         /* a reference: its users and headers */
+};
 
 int
 http_reply_text(struct http_reply *out, unsigned status, const char *text)
@@ -246,14 +256,364 @@ http_gzip(const char *data, size_t len, char **out, size_t *out_len)
     return 0;
 }
 
+/* --- the web settings: versions, and the file they come from ---------- */
+
+void
+http_tls_priorities(int min_version, int max_version, char *buf, size_t len)
+{
+    static const char *const names[] = { "TLS1.0", "TLS1.1", "TLS1.2",
+                                         "TLS1.3" };
+    size_t used;
+
+    used = (size_t)snprintf(buf, len, "NORMAL:-VERS-ALL");
+    for (int v = min_version; v <= max_version && v < 4 && used < len; v++)
+        if (v >= 0)
+            used += (size_t)snprintf(buf + used, len - used, ":+VERS-%s",
+                                     names[v]);
+}
+
+int
+http_web_tls(const struct http_web *web)
+{
+    return web->cred != NULL;
+}
+
+size_t
+http_web_users(const struct http_web *web)
+{
+    return web->have_auth ? web->auth.n_users : 0;
+}
+
+void
+http_web_put(struct http_web *web)
+{
+    if (web == NULL || __atomic_sub_fetch(&web->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    if (web->cred != NULL)
+        gnutls_certificate_free_credentials(web->cred);
+    if (web->priority != NULL)
+        gnutls_priority_deinit(web->priority);
+    if (web->have_auth)
+        webauth_free(&web->auth);
+    webconfig_free(web->cfg);
+    free(web);
+}
+
+/* Free a PEM text, wiping it first. */
+static void
+drop_pem(char **pem)
+{
+    if (*pem != NULL) {
+        explicit_bzero(*pem, strlen(*pem));
+        free(*pem);
+        *pem = NULL;
+    }
+}
+
+/* The TLS half of http_web_new(): credentials, priorities, policy. */
+static int
+web_tls(struct http_web *w, struct conf_errors *errs)
+{
+    struct webconfig *cfg = w->cfg;
+    const char *where = cfg->from_group ? "web" : "tls_server_config";
+    gnutls_datum_t cert = { (unsigned char *)cfg->cert_pem,
+                            (unsigned)strlen(cfg->cert_pem) };
+    gnutls_datum_t key = { (unsigned char *)cfg->key_pem,
+                           (unsigned)strlen(cfg->key_pem) };
+    char prio[160];
+    const char *errpos = NULL;
+    int ret, failed = 0;
+
+    ret = gnutls_certificate_allocate_credentials(&w->cred);
+    if (ret < 0) {
+        webconfig_problem(errs, cfg->name, 0, NULL, "%s",
+                          gnutls_strerror(ret));
+        return -1;
+    }
+    ret = gnutls_certificate_set_x509_key_mem2(w->cred, &cert, &key,
+                                               GNUTLS_X509_FMT_PEM, NULL, 0);
+    if (ret < 0) {
+        webconfig_problem(errs, cfg->name, cfg->cert_line, where,
+                          "%s \"%s\" with %s \"%s\": %s",
+                          cfg->from_group ? "tls_cert_file" : "cert_file",
+                          cfg->cert_file,
+                          cfg->from_group ? "tls_key_file" : "key_file",
+                          cfg->key_file, gnutls_strerror(ret));
+        failed = 1;
+    }
+    if (cfg->ca_pem != NULL) {
+        gnutls_datum_t ca = { (unsigned char *)cfg->ca_pem,
+                              (unsigned)strlen(cfg->ca_pem) };
+
+        ret = gnutls_certificate_set_x509_trust_mem(w->cred, &ca,
+                                                    GNUTLS_X509_FMT_PEM);
+        if (ret <= 0) {
+            webconfig_problem(errs, cfg->name, cfg->ca_line, where,
+                              "client_ca_file \"%s\": %s", cfg->client_ca_file,
+                              ret < 0 ? gnutls_strerror(ret)
+                                      : "no certificate in it");
+            failed = 1;
+        }
+    }
+    http_tls_priorities((int)cfg->min_version, (int)cfg->max_version, prio,
+                        sizeof(prio));
+    ret = gnutls_priority_init(&w->priority, prio, &errpos);
+    if (ret < 0) {
+        w->priority = NULL;
+        webconfig_problem(errs, cfg->name, 0, where, "TLS versions %s: %s",
+                          prio, gnutls_strerror(ret));
+        failed = 1;
+    }
+    switch (cfg->client_auth) {
+    case WEBCONFIG_REQUEST_CLIENT_CERT:
+    case WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN:
+        w->request = GNUTLS_CERT_REQUEST;
+        break;
+    case WEBCONFIG_REQUIRE_ANY_CLIENT_CERT:
+    case WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT:
+        w->request = GNUTLS_CERT_REQUIRE;
+        break;
+    default:
+        w->request = GNUTLS_CERT_IGNORE;
+    }
+    w->verify = cfg->client_auth == WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN ||
+                cfg->client_auth == WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT;
+    return failed ? -1 : 0;
+}
+
+int
+http_web_new(struct webconfig *cfg, struct http_web **out,
+             struct conf_errors *errs)
+{
+    struct http_web *w = calloc(1, sizeof(*w));
+    int failed = 0, ret;
+
+    if (w == NULL) {
+        webconfig_problem(errs, cfg->name, 0, NULL, "out of memory");
+        webconfig_free(cfg);
+        return -1;
+    }
+    w->refs = 1;
+    w->cfg = cfg;
+    if (cfg->cert_pem != NULL && cfg->key_pem != NULL)
+        failed = web_tls(w, errs) != 0;
+    /* GnuTLS holds its own copies now. */
+    drop_pem(&cfg->key_pem);
+    drop_pem(&cfg->cert_pem);
+    drop_pem(&cfg->ca_pem);
+    if (!failed && cfg->n_users > 0) {
+        ret = webauth_init(&w->auth, cfg->users, cfg->n_users);
+        if (ret != 0)
+            webconfig_problem(errs, cfg->name, 0, NULL, "basic_auth_users: %s",
+                              ret == ENOMEM ? "out of memory"
+                                            : "cannot make a bcrypt hash");
+        w->have_auth = ret == 0;
+        failed = ret != 0;
+    }
+    if (failed) {
+        http_web_put(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
+/* One line about a version: what it serves, never a secret. */
+static void
+describe_web(const struct http_web *w, char *buf, size_t len)
+{
+    const struct webconfig *cfg = w->cfg;
+
+    if (w->cred != NULL)
+        snprintf(buf, len, "TLS %s to %s, client_auth_type %s, %zu "
+                 "basic-auth user%s, %zu extra header%s",
+                 conf_tls_version_name(cfg->min_version),
+                 conf_tls_version_name(cfg->max_version),
+                 webconfig_client_auth_name(cfg->client_auth),
+                 http_web_users(w), http_web_users(w) == 1 ? "" : "s",
+                 cfg->n_headers, cfg->n_headers == 1 ? "" : "s");
+    else
+        snprintf(buf, len, "plain HTTP, %zu basic-auth user%s, %zu extra "
+                 "header%s", http_web_users(w),
+                 http_web_users(w) == 1 ? "" : "s", cfg->n_headers,
+                 cfg->n_headers == 1 ? "" : "s");
+}
+
+/*
+ * Reread the web config file, which changed.  Called with web_lock held.
+ * The new version replaces the one in force only when it loads whole and
+ * keeps TLS as the daemon serves it; else the reasons are logged (once:
+ * the watch now holds the failed state, which is not read again until it
+ * changes) and the version in force stays.
+ */
+static void
+reload_web(struct http_server *s)
+{
+    struct conf_errors errs = { NULL, 0 };
+    struct webconfig *cfg = NULL;
+    struct http_web *w = NULL, *old;
+    char what[256];
+    int ok;
+
+    ok = webconfig_load_file(s->web_path, 1, &s->watch, &cfg, &errs) == 0 &&
+         http_web_new(cfg, &w, &errs) == 0;
+    if (!ok) {
+        for (size_t i = 0; i < errs.count; i++)
+            log_kv(LOG_LEVEL_ERROR, errs.messages[i], "component",
+                   "web-config", (char *)NULL);
+        log_error("web config: %s is invalid (%zu problem%s); the web "
+                  "configuration in force stays", s->web_path, errs.count,
+                  errs.count == 1 ? "" : "s");
+        conf_errors_clear(&errs);
+        return;
+    }
+    if (http_web_tls(w) != s->tls) {
+        log_error("web config: %s would turn TLS %s, which needs a restart; "
+                  "the web configuration in force stays", s->web_path,
+                  s->tls ? "off" : "on");
+        http_web_put(w);
+        return;
+    }
+    old = s->web;
+    s->web = w;
+    http_web_put(old);
+    describe_web(w, what, sizeof(what));
+    log_info("web config: %s reloaded: %s", s->web_path, what);
+}
+
+/* The version in force now, noticing a change of the file first.  Returns
+ * a reference; drop it with http_web_put(). */
+static struct http_web *
+web_now(struct http_server *s)
+{
+    struct http_web *w;
+
+    pthread_mutex_lock(&s->web_lock);
+    if (s->web_path != NULL && webconfig_watch_changed(&s->watch))
+        reload_web(s);
+    w = s->web;
+    __atomic_add_fetch(&w->refs, 1, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&s->web_lock);
+    return w;
+}
+
+/* Verify the client's certificate chain against the session's CAs, and
+ * that it may be used by a TLS client (a certificate without an extended
+ * key usage may, as Go has it).  0 with *status, or a GnuTLS error. */
+static int
+verify_peer(gnutls_session_t session, unsigned int *status)
+{
+    gnutls_typed_vdata_st purpose = {
+        GNUTLS_DT_KEY_PURPOSE_OID,
+        (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_CLIENT, 0
+    };
+
+    return gnutls_certificate_verify_peers(session, &purpose, 1, status);
+}
+
+/* In the handshake: a certificate the client gives must verify against
+ * the version's client CAs.  No certificate passes here; whether one is
+ * needed is the request policy's to say. */
+static int
+verify_client(gnutls_session_t session)
+{
+    unsigned int n = 0, status = 0;
+    gnutls_datum_t text = { NULL, 0 };
+
+    if (gnutls_certificate_get_peers(session, &n) == NULL || n == 0)
+        return 0;
+    if (verify_peer(session, &status) == 0 && status == 0)
+        return 0;
+    if (gnutls_certificate_verification_status_print(
+            status, GNUTLS_CRT_X509, &text, 0) == 0 && text.data != NULL) {
+        log_kv(LOG_LEVEL_WARN, "refused a client certificate", "reason",
+               (const char *)text.data, (char *)NULL);
+        gnutls_free(text.data);
+    } else {
+        log_warn("refused a client certificate");
+    }
+    return GNUTLS_E_CERTIFICATE_ERROR;
+}
+
+/* Never called: every session gets a version's own credentials before
+ * its handshake (on_connection()).  Should one not, it gets no
+ * certificate, and the handshake fails. */
+static int
+no_certificate(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn,
+               int nreqs, const gnutls_pk_algorithm_t *pk_algos,
+               int pk_algos_length, gnutls_pcert_st **pcert,
+               unsigned int *pcert_length, gnutls_privkey_t *privkey)
+{
+    (void)session;
+    (void)req_ca_rdn;
+    (void)nreqs;
+    (void)pk_algos;
+    (void)pk_algos_length;
+    (void)pcert;
+    (void)pcert_length;
+    (void)privkey;
+    return -1;
+}
+
+/*
+ * A connection starts or ends.  libmicrohttpd calls this from its
+ * listening thread once the TLS session exists and before its handshake,
+ * so the session gets the credentials, versions and client-certificate
+ * policy of the version in force now; the connection keeps a reference
+ * to it (its socket context) until it closes.
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+    const union MHD_ConnectionInfo *info;
+    struct http_web *w;
+
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        http_web_put(*socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    w = web_now(s);
+    *socket_context = w;
+    if (w->cred == NULL)
+        return;
+    info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (info == NULL || info->tls_session == NULL)
+        return;
+    {
+        gnutls_session_t session = (gnutls_session_t)info->tls_session;
+
+        if (gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE,
+                                   w->cred) < 0 ||
+            gnutls_priority_set(session, w->priority) < 0)
+            log_error("cannot set up TLS for a connection");
+        gnutls_certificate_server_set_request(session, w->request);
+        if (w->verify)
+            gnutls_session_set_verify_function(session, verify_client);
+    }
+}
+
+/* The version a connection began under; NULL before on_connection(). */
+static const struct http_web *
+connection_web(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return info != NULL ? info->socket_context : NULL;
+}
+
 /*
  * A response holding body[len], in gzip when the request asks for it
  * (the plain body when compressing fails), with Vary: Accept-Encoding
- * either way.  Takes the body over when must_free.  NULL on failure.
+ * either way, and the extra headers of web (the request's version; NULL:
+ * none).  Takes the body over when must_free.  NULL on failure.
  */
 static struct MHD_Response *
-make_response(struct MHD_Connection *conn, char *body, size_t len,
-              int must_free, const char *content_type)
+make_response(struct MHD_Connection *conn, const struct http_web *web,
+              char *body, size_t len, int must_free, const char *content_type)
 {
     struct MHD_Response *resp;
     char *zipped = NULL;
@@ -283,18 +643,23 @@ make_response(struct MHD_Connection *conn, char *body, size_t len,
     if (zipped != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
                                 "gzip");
+    /* http_server_config.headers, on every response, refusals too, as
+     * exporter-toolkit sets them. */
+    for (size_t i = 0; web != NULL && i < web->cfg->n_headers; i++)
+        MHD_add_response_header(resp, web->cfg->headers[i].name,
+                                web->cfg->headers[i].value);
     return resp;
 }
 
 /* Queue a reply; takes the body over. */
 static enum MHD_Result
-send_reply(struct MHD_Connection *conn, struct http_reply *r,
-           const char *allow)
+send_reply(struct MHD_Connection *conn, const struct http_web *web,
+           struct http_reply *r, const char *allow)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
-    resp = make_response(conn, r->body, r->len, 1, r->content_type);
+    resp = make_response(conn, web, r->body, r->len, 1, r->content_type);
     if (resp == NULL)
         return MHD_NO;
     if (allow != NULL)
@@ -305,24 +670,25 @@ send_reply(struct MHD_Connection *conn, struct http_reply *r,
 }
 
 static enum MHD_Result
-send_text(struct MHD_Connection *conn, unsigned status, const char *text,
-          const char *allow)
+send_text(struct MHD_Connection *conn, const struct http_web *web,
+          unsigned status, const char *text, const char *allow)
 {
     struct http_reply r;
 
     if (http_reply_text(&r, status, text) != 0)
         return MHD_NO;
-    return send_reply(conn, &r, allow);
+    return send_reply(conn, web, &r, allow);
 }
 
 /* Send what a handler made, or a 500 when it failed. */
 static enum MHD_Result
-send_handled(struct MHD_Connection *conn, int ret, struct http_reply *r)
+send_handled(struct MHD_Connection *conn, const struct http_web *web, int ret,
+             struct http_reply *r)
 {
     if (ret != 0)
-        return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+        return send_text(conn, web, MHD_HTTP_INTERNAL_SERVER_ERROR,
                          "internal error; see the exporter's log\n", NULL);
-    return send_reply(conn, r, NULL);
+    return send_reply(conn, web, r, NULL);
 }
 
 /* Parse the scrape-timeout header; -1 when it is malformed. */
@@ -339,7 +705,8 @@ scrape_budget(struct MHD_Connection *conn, double *budget)
 }
 
 static enum MHD_Result
-serve_get(struct http_server *s, struct MHD_Connection *conn, const char *url)
+serve_get(struct http_server *s, struct MHD_Connection *conn, const char *url,
+          const struct http_web *web)
 {
     struct http_reply r = { 0, NULL, NULL, 0 };
     double budget = 0;
@@ -349,14 +716,14 @@ serve_get(struct http_server *s, struct MHD_Connection *conn, const char *url)
             log_kv(LOG_LEVEL_WARN, "rejected a request: malformed "
                    "X-Prometheus-Scrape-Timeout-Seconds header", "path", url,
                    (char *)NULL);
-            return send_text(conn, MHD_HTTP_BAD_REQUEST,
+            return send_text(conn, web, MHD_HTTP_BAD_REQUEST,
                              "X-Prometheus-Scrape-Timeout-Seconds must be a "
                              "positive number of seconds\n", NULL);
         }
     }
     if (strcmp(url, "/metrics") == 0)
-        return send_handled(conn, s->handlers.metrics(s->handlers.arg, budget,
-                                                      &r), &r);
+        return send_handled(conn, web, s->handlers.metrics(s->handlers.arg,
+                                                           budget, &r), &r);
     if (strcmp(url, "/probe") == 0) {
         struct probe_query q;
         char err[256], line[300];
@@ -366,67 +733,79 @@ serve_get(struct http_server *s, struct MHD_Connection *conn, const char *url)
             conn, MHD_GET_ARGUMENT_KIND, "debug");
         if (reqparse_probe_query(realm, debug, &q, err, sizeof(err)) != 0) {
             snprintf(line, sizeof(line), "%s\n", err);
-            return send_text(conn, MHD_HTTP_BAD_REQUEST, line, NULL);
+            return send_text(conn, web, MHD_HTTP_BAD_REQUEST, line, NULL);
         }
-        return send_handled(conn, s->handlers.probe(s->handlers.arg, &q,
-                                                    budget, &r), &r);
+        return send_handled(conn, web, s->handlers.probe(s->handlers.arg, &q,
+                                                         budget, &r), &r);
     }
     if (strcmp(url, "/-/healthy") == 0)
-        return send_text(conn, MHD_HTTP_OK, "OK\n", NULL);
+        return send_text(conn, web, MHD_HTTP_OK, "OK\n", NULL);
     if (strcmp(url, "/-/ready") == 0) {
         if (s->handlers.ready(s->handlers.arg))
-            return send_text(conn, MHD_HTTP_OK, "OK\n", NULL);
-        return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+            return send_text(conn, web, MHD_HTTP_OK, "OK\n", NULL);
+        return send_text(conn, web, MHD_HTTP_SERVICE_UNAVAILABLE,
                          "not ready: shutting down\n", NULL);
     }
     if (strcmp(url, "/-/reload") == 0)
-        return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+        return send_text(conn, web, MHD_HTTP_METHOD_NOT_ALLOWED,
                          "use POST to reload\n", "POST");
     if (strcmp(url, "/") == 0)
-        return send_handled(conn, s->handlers.landing(s->handlers.arg, &r),
-                            &r);
-    return send_text(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
+        return send_handled(conn, web,
+                            s->handlers.landing(s->handlers.arg, &r), &r);
+    return send_text(conn, web, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
 }
 
-/* Did the client present a certificate our CAs vouch for? */
+/* What the client's certificate is: -1 none, 0 one our CAs do not vouch
+ * for, 1 one they do. */
 static int
-client_verified(struct MHD_Connection *conn)
+client_certificate(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(
         conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    unsigned int status = 0;
+    gnutls_session_t session;
+    unsigned int status = 0, n = 0;
 
     if (info == NULL || info->tls_session == NULL)
-        return 0;
-    if (gnutls_certificate_verify_peers2(
-            (gnutls_session_t)info->tls_session, &status) != 0)
-        return 0;
-    /* No certificate at all verifies as "nothing wrong": ask for one. */
-    if (gnutls_certificate_get_peers((gnutls_session_t)info->tls_session,
-                                     &(unsigned int){ 0 }) == NULL)
+        return -1;
+    session = (gnutls_session_t)info->tls_session;
+    /* No certificate at all verifies as "nothing wrong": look first. */
+    if (gnutls_certificate_get_peers(session, &n) == NULL || n == 0)
+        return -1;
+    if (verify_peer(session, &status) != 0)
         return 0;
     return status == 0;
 }
 
-/* Is the request allowed in?  Queues the refusal when it is not.
- * /-/healthy needs no password, as in Prometheus's exporter-toolkit. */
+/*
+ * Is the request allowed in?  Queues the refusal when it is not.  The
+ * client certificate is judged by the version the connection began under
+ * (cw, whose CAs the handshake used), the password by the request's (web).
+ * /-/healthy needs no password, as in Prometheus's exporter-toolkit.
+ */
 static int
-admitted(struct http_server *s, struct MHD_Connection *conn, const char *url,
-         enum MHD_Result *refusal)
+admitted(struct MHD_Connection *conn, const struct http_web *cw,
+         const struct http_web *web, const char *url, enum MHD_Result *refusal)
 {
     char *user, *password = NULL;
-    int ok;
+    int ok, cert;
 
-    if (s->verify_clients && !client_verified(conn)) {
-        *refusal = send_text(conn, MHD_HTTP_FORBIDDEN,
-                             "a client certificate signed by a trusted CA "
-                             "is required\n", NULL);
-        return 0;
+    if (cw != NULL && cw->cred != NULL &&
+        (cw->cfg->refuse_unverified || cw->verify)) {
+        /* The handshake refused a certificate that does not verify
+         * already; this is the check behind it, and the web group's
+         * "a verified certificate or 403". */
+        cert = client_certificate(conn);
+        if (cert == 0 || (cert < 0 && cw->cfg->refuse_unverified)) {
+            *refusal = send_text(conn, web, MHD_HTTP_FORBIDDEN,
+                                 "a client certificate signed by a trusted "
+                                 "CA is required\n", NULL);
+            return 0;
+        }
     }
-    if (s->auth == NULL || strcmp(url, "/-/healthy") == 0)
+    if (!web->have_auth || strcmp(url, "/-/healthy") == 0)
         return 1;
     user = MHD_basic_auth_get_username_password(conn, &password);
-    ok = webauth_check(s->auth, user, password);
+    ok = webauth_check(&web->auth, user, password);
     if (password != NULL) {
         explicit_bzero(password, strlen(password));
         MHD_free(password);
@@ -438,8 +817,8 @@ admitted(struct http_server *s, struct MHD_Connection *conn, const char *url,
     {
         struct MHD_Response *resp;
         static const char text[] = "unauthorized\n";
-        resp = make_response(conn, (char *)(uintptr_t)text, sizeof(text) - 1,
-                             0, HTTP_TYPE_TEXT);
+        resp = make_response(conn, web, (char *)(uintptr_t)text,
+                             sizeof(text) - 1, 0, HTTP_TYPE_TEXT);
         if (resp == NULL) {
             *refusal = MHD_NO;
             return 0;
@@ -461,31 +840,40 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                  strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     int is_reload = strcmp(url, "/-/reload") == 0;
     enum MHD_Result refusal;
+    struct request *req = *con_cls;
+    const struct http_web *web;
 
     (void)version;
     (void)upload_data;
-    if (*con_cls == NULL) {
-        *con_cls = &request_marker;
+    if (req == NULL) {
+        /* The version in force for this request: a change of the file
+         * shows here, between two requests of one connection too. */
+        req = calloc(1, sizeof(*req));
+        if (req == NULL)
+            return MHD_NO;
+        req->web = web_now(s);
+        *con_cls = req;
         __atomic_add_fetch(&s->active, 1, __ATOMIC_RELAXED);
-        if (!admitted(s, conn, url, &refusal))
+        if (!admitted(conn, connection_web(conn), req->web, url, &refusal))
             return refusal;
         /* A POST to /-/reload is answered once its body (ignored) is in. */
         if (is_reload && strcmp(method, MHD_HTTP_METHOD_POST) == 0)
             return MHD_YES;
     }
+    web = req->web;
     if (is_reload && strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
         struct http_reply r = { 0, NULL, NULL, 0 };
         if (*upload_data_size != 0) {
             *upload_data_size = 0;
             return MHD_YES;
         }
-        return send_handled(conn, s->handlers.reload(s->handlers.arg, &r),
-                            &r);
+        return send_handled(conn, web,
+                            s->handlers.reload(s->handlers.arg, &r), &r);
     }
     if (!is_get)
-        return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+        return send_text(conn, web, MHD_HTTP_METHOD_NOT_ALLOWED,
                          "method not allowed\n", "GET, HEAD");
-    return serve_get(s, conn, url);
+    return serve_get(s, conn, url, web);
 }
 
 static void
@@ -493,10 +881,13 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
     struct http_server *s = cls;
+    struct request *req = *con_cls;
 
     (void)conn;
     (void)toe;
-    if (*con_cls == &request_marker) {
+    if (req != NULL) {
+        http_web_put(req->web);
+        free(req);
         __atomic_sub_fetch(&s->active, 1, __ATOMIC_RELAXED);
         *con_cls = NULL;
     }
@@ -515,6 +906,17 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_kv(LOG_LEVEL_WARN, line, "component", "libmicrohttpd", (char *)NULL);
 }
 
+/* Free a server that is not serving (never started, or stopped). */
+static void
+free_server(struct http_server *s)
+{
+    http_web_put(s->web);
+    free(s->web_path);
+    webconfig_watch_clear(&s->watch);
+    pthread_mutex_destroy(&s->web_lock);
+    free(s);
+}
+
 struct http_server *
 http_start(const char *listen_address, const struct http_handlers *handlers,
            const struct http_options *options, char *err, size_t err_len)
@@ -528,20 +930,37 @@ http_start(const char *listen_address, const struct http_handlers *handlers,
     unsigned short port;
     int gai;
 
-    if (flags_split_listen(listen_address, host, sizeof(host), &port) != 0) {
-        snprintf(err, err_len, "malformed listen address \"%s\"",
-                 listen_address);
-        return NULL;
-    }
     s = calloc(1, sizeof(*s));
     if (s == NULL) {
+        http_web_put(options->web);
+        if (options->web_watch != NULL)
+            webconfig_watch_clear(options->web_watch);
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
+    pthread_mutex_init(&s->web_lock, NULL);
     s->handlers = *handlers;
-    s->auth = options->auth;
-    s->verify_clients = options->client_ca_pem != NULL;
-    if (options->tls_cert_pem != NULL)
+    s->web = options->web;
+    s->tls = http_web_tls(s->web);
+    if (options->web_watch != NULL) {
+        s->watch = *options->web_watch;
+        memset(options->web_watch, 0, sizeof(*options->web_watch));
+    }
+    if (options->web_config_file != NULL) {
+        s->web_path = strdup(options->web_config_file);
+        if (s->web_path == NULL) {
+            snprintf(err, err_len, "out of memory");
+            free_server(s);
+            return NULL;
+        }
+    }
+    if (flags_split_listen(listen_address, host, sizeof(host), &port) != 0) {
+        snprintf(err, err_len, "malformed listen address \"%s\"",
+                 listen_address);
+        free_server(s);
+        return NULL;
+    }
+    if (s->tls)
         flags |= MHD_USE_TLS;
     if (host[0] == '\0') {
         flags |= MHD_USE_DUAL_STACK;
@@ -553,7 +972,7 @@ http_start(const char *listen_address, const struct http_handlers *handlers,
         if (gai != 0) {
             snprintf(err, err_len, "cannot resolve listen host \"%s\": %s",
                      host, gai_strerror(gai));
-            free(s);
+            free_server(s);
             return NULL;
         }
         if (ai->ai_family == AF_INET6) {
@@ -564,7 +983,7 @@ http_start(const char *listen_address, const struct http_handlers *handlers,
         }
     }
     {
-        /* Options are laid out in an array so that the TLS ones can be
+        /* Options are laid out in an array so that the TLS one can be
          * left out of a plain HTTP server. */
         struct MHD_OptionItem opts[12];
         size_t n = 0;
@@ -572,23 +991,21 @@ http_start(const char *listen_address, const struct http_handlers *handlers,
 #define OPT(o, v, p) opts[n++] = (struct MHD_OptionItem){ (o), (v), (p) }
         OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL);
         OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s);
+        OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s);
         OPT(MHD_OPTION_CONNECTION_LIMIT, options->max_connections, NULL);
         OPT(MHD_OPTION_CONNECTION_TIMEOUT, options->idle_timeout, NULL);
         OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, options->max_request_size,
             NULL);
         if (ai != NULL)
             OPT(MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr);
-        if (options->tls_cert_pem != NULL) {
-            OPT(MHD_OPTION_HTTPS_MEM_CERT, 0,
-                (void *)(uintptr_t)options->tls_cert_pem);
-            OPT(MHD_OPTION_HTTPS_MEM_KEY, 0,
-                (void *)(uintptr_t)options->tls_key_pem);
-            OPT(MHD_OPTION_HTTPS_PRIORITIES, 0,
-                (void *)(uintptr_t)options->tls_priorities);
-            if (options->client_ca_pem != NULL)
-                OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0,
-                    (void *)(uintptr_t)options->client_ca_pem);
-        }
+        /* libmicrohttpd holds no certificate or key of ours: each
+         * session is given those of the version in force, with its
+         * versions and client CAs, before its handshake (on_connection()),
+         * so that a new certificate or CA takes effect from the next
+         * connection.  The callback only satisfies MHD_USE_TLS. */
+        if (s->tls)
+            OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+                (void *)(intptr_t)no_certificate);
         OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
         errno = 0;
@@ -600,7 +1017,7 @@ http_start(const char *listen_address, const struct http_handlers *handlers,
     if (s->daemon == NULL) {
         snprintf(err, err_len, "cannot listen on %s: %s", listen_address,
                  errno ? strerror(errno) : "libmicrohttpd refused");
-        free(s);
+        free_server(s);
         return NULL;
     }
     return s;
@@ -624,5 +1041,5 @@ http_stop(struct http_server *server, double grace_seconds)
            __atomic_load_n(&server->active, __ATOMIC_RELAXED) > 0)
         nanosleep(&nap, NULL);
     MHD_stop_daemon(server->daemon);
-    free(server);
+    free_server(server);
 }

@@ -38,24 +38,67 @@ struct http_handlers {
     int (*landing)(void *arg, struct http_reply *out);
 };
 
-struct webauth;
+struct conf_errors;
+struct webconfig;
+struct webconfig_watch;
+
+/*
+ * One version of the web settings: TLS credentials and priorities, the
+ * client-certificate policy, the basic-auth users and the extra headers,
+ * made from a webconfig.  Shared by reference: a connection holds the
+ * version it began under (its TLS handshake used it), a request the
+ * version in force when it came (its users and headers), so a change
+ * takes effect from the next connection and, for users and headers, from
+ * the next request.
+ */
+struct http_web;
+
+/*
+ * Build the settings of cfg, taking cfg over even on failure.  Returns 0
+ * with *out (one reference; drop it with http_web_put()), or -1 with
+ * every problem appended to errs as "FILE:LINE: reason" (a certificate
+ * that does not parse, a key that does not match it, a CA file without
+ * a certificate).  The key's text is wiped once GnuTLS holds the key.
+ */
+int http_web_new(struct webconfig *cfg, struct http_web **out,
+                 struct conf_errors *errs);
+
+/* Drop a reference; the last one frees.  NULL is fine. */
+void http_web_put(struct http_web *web);
+
+/* What a version serves, for log lines: TLS or not, and its users. */
+int http_web_tls(const struct http_web *web);
+size_t http_web_users(const struct http_web *web);
 
 /* How to serve.  Strings are borrowed for the call only. */
 struct http_options {
-    const char *tls_cert_pem;     /* NULL: plain HTTP */
-    const char *tls_key_pem;
-    const char *client_ca_pem;    /* NULL: no client certificates */
-    const char *tls_priorities;   /* GnuTLS priority string */
-    const struct webauth *auth;   /* borrowed for the server's life; NULL:
-                                     no authentication */
+    struct http_web *web;         /* the settings to begin with; the
+                                     server takes this reference over,
+                                     even when it fails to start */
+    const char *web_config_file;  /* NULL: web holds for the server's
+                                     life.  Else the file web came from,
+                                     reread (refusing an empty file) when
+                                     it or a PEM file it names changes; a
+                                     stat() per connection and per request
+                                     notices.  A file that does not load,
+                                     or that would turn TLS on or off,
+                                     is logged and the version in force
+                                     stays */
+    struct webconfig_watch *web_watch;   /* with web_config_file: what its
+                                     load read and the stamps; the server
+                                     takes the contents over (zeroes it) */
     unsigned max_connections;
     unsigned idle_timeout;        /* seconds */
     unsigned max_request_size;    /* bytes of request line and headers */
 };
 
-/* The GnuTLS priorities that allow TLS from min_version (0 = 1.0 ... 3 =
- * 1.3) up.  Static string. */
-const char *http_tls_priorities(int min_version);
+/*
+ * The GnuTLS priority string that allows TLS versions from min_version to
+ * max_version (0 = 1.0 ... 3 = 1.3; min_version <= max_version) and
+ * nothing else, on GnuTLS's NORMAL ciphers, into buf[len].  Pure.
+ */
+void http_tls_priorities(int min_version, int max_version, char *buf,
+                         size_t len);
 
 struct http_server;
 

@@ -17,12 +17,9 @@
 #include "base/sbuf.h"
 #include "exporter/scrape.h"
 #include "exporter/summary.h"
-#include "exporter/webauth.h"
+#include "exporter/webconfig.h"
 #include "probes/ktcache.h"
 #include "version.h"
-
-/* The largest PEM file taken for TLS. */
-#define PEM_MAX (1024 * 1024)
 
 /* How long SIGTERM waits for requests in flight to be answered. */
 #define SHUTDOWN_GRACE_SECONDS 30.0
@@ -73,86 +70,96 @@ run_once(struct app *app)
     return failed == 0 ? 0 : 1;
 }
 
-/* Read a whole PEM file into memory (caller frees).  NULL with a log
- * line on failure. */
-static char *
-read_pem(const char *path)
+/*
+ * The web settings to begin serving with: from the web config file when
+ * one is given, else from the libconfig `web` group.  TLS and users come
+ * from one place: the group may not set them beside the file.  Prints
+ * every problem (FILE:LINE: reason) to stderr and returns NULL on
+ * failure; else a reference (drop it with http_web_put()), with what the
+ * file's load read in *watch.
+ */
+static struct http_web *
+load_web(const struct conf *conf, const char *web_config_file,
+         struct webconfig_watch *watch)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = fopen(path, "re");
+    struct conf_errors errs = { NULL, 0 };
+    struct webconfig *cfg = NULL;
+    struct http_web *web = NULL;
+    int ret;
 
-    if (f == NULL) {
-        log_error("cannot open %s: %s", path, strerror(errno));
+    if (web_config_file != NULL && conf->web.tls_auth_line > 0)
+        webconfig_problem(&errs, conf->path, conf->web.tls_auth_line, "web",
+                          "%s is set here and --web.config.file=%s is given: "
+                          "TLS and basic auth come from one place; move them "
+                          "to %s and keep only max_connections, idle_timeout "
+                          "and max_request_size here", conf->web.tls_auth_key,
+                          web_config_file, web_config_file);
+    if (web_config_file != NULL)
+        ret = webconfig_load_file(web_config_file, 0, watch, &cfg, &errs);
+    else
+        ret = webconfig_from_group(&conf->web, conf->path, &cfg, &errs);
+    /* http_web_new() takes cfg over. */
+    if (ret == 0 && http_web_new(cfg, &web, &errs) != 0)
+        web = NULL;
+    if (errs.count > 0 || web == NULL) {
+        for (size_t i = 0; i < errs.count; i++)
+            fprintf(stderr, "%s\n", errs.messages[i]);
+        fprintf(stderr, "%s: web configuration is invalid (%zu problem%s)\n",
+                web_config_file != NULL ? web_config_file : conf->path,
+                errs.count, errs.count == 1 ? "" : "s");
+        conf_errors_clear(&errs);
+        http_web_put(web);
         return NULL;
     }
-    text = calloc(1, PEM_MAX + 1);
-    if (text != NULL)
-        len = fread(text, 1, PEM_MAX, f);
-    if (text != NULL && (ferror(f) || len == 0 || !feof(f))) {
-        log_error("cannot read %s: %s", path, len == PEM_MAX
-                  ? "larger than 1 MiB" : "empty or unreadable");
-        free(text);
-        text = NULL;
-    }
-    fclose(f);
-    return text;
+    return web;
 }
 
 /* Serve until SIGINT or SIGTERM; SIGHUP reloads the config.  The web
- * settings (TLS, users, limits) are read here, at start, only. */
+ * settings come from load_web(); with --web.config.file the server rereads
+ * that file when it changes, else they hold until the exporter stops. */
 static int
-serve(struct app *app, const char *listen_address, const sigset_t *sigs)
+serve(struct app *app, const struct flags *flags, const sigset_t *sigs)
 {
     struct http_handlers handlers;
     struct confref *conf = app_conf(app);
     const struct conf_web *web = &conf->conf->web;
+    struct webconfig_watch watch;
     struct http_options options;
     struct http_server *server = NULL;
-    struct webauth auth;
-    char *cert = NULL, *key = NULL, *ca = NULL;
+    size_t users;
     char err[512];
-    int sig = 0, status = 1, have_auth = 0;
+    int sig = 0, status = 1, tls;
 
+    memset(&watch, 0, sizeof(watch));
     handlers_for(app, &handlers);
     memset(&options, 0, sizeof(options));
     options.max_connections = web->max_connections;
     options.idle_timeout = web->idle_timeout;
     options.max_request_size = web->max_request_size;
-    if (web->tls_cert_file != NULL) {
-        cert = read_pem(web->tls_cert_file);
-        key = read_pem(web->tls_key_file);
-        if (web->client_ca_file != NULL)
-            ca = read_pem(web->client_ca_file);
-        if (cert == NULL || key == NULL ||
-            (web->client_ca_file != NULL && ca == NULL))
-            goto done;
-        options.tls_cert_pem = cert;
-        options.tls_key_pem = key;
-        options.client_ca_pem = ca;
-        options.tls_priorities = http_tls_priorities((int)web->tls_min_version);
-    }
-    if (web->n_users > 0) {
-        if (webauth_init(&auth, web->users, web->n_users) != 0) {
-            log_error("cannot set up basic authentication");
-            goto done;
-        }
-        have_auth = 1;
-        options.auth = &auth;
-    }
-    server = http_start(listen_address, &handlers, &options, err,
+    options.web = load_web(conf->conf, flags->web_config_file, &watch);
+    if (options.web == NULL)
+        goto done;
+    options.web_config_file = flags->web_config_file;
+    options.web_watch = &watch;
+    tls = http_web_tls(options.web);
+    users = http_web_users(options.web);
+    /* The server takes options.web and the watch over, even in failing. */
+    server = http_start(flags->listen_address, &handlers, &options, err,
                         sizeof(err));
-    /* The key is in the TLS library's hands now; ours goes. */
-    if (key != NULL)
-        explicit_bzero(key, strlen(key));
     if (server == NULL) {
         log_error("%s", err);
         goto done;
     }
-    log_info("listening on %s (%s%s) with %zu realm%s", listen_address,
-             cert != NULL ? "TLS" : "plain HTTP",
-             have_auth ? ", basic auth" : "", conf->conf->n_realms,
-             conf->conf->n_realms == 1 ? "" : "s");
+    log_info("listening on %s (%s%s%s%s) with %zu realm%s",
+             flags->listen_address, tls ? "TLS" : "plain HTTP",
+             users > 0 ? ", basic auth" : "",
+             flags->web_config_file != NULL ? ", web config " : "",
+             flags->web_config_file != NULL ? flags->web_config_file : "",
+             conf->conf->n_realms, conf->conf->n_realms == 1 ? "" : "s");
+    if (flags->web_config_file != NULL)
+        log_info("web config: %s is reread when it or a file it names "
+                 "changes; turning TLS on or off needs a restart",
+                 flags->web_config_file);
     for (;;) {
         if (sigwait(sigs, &sig) != 0)
             continue;
@@ -171,11 +178,7 @@ serve(struct app *app, const char *listen_address, const sigset_t *sigs)
     http_stop(server, SHUTDOWN_GRACE_SECONDS);
     status = 0;
 done:
-    if (have_auth)
-        webauth_free(&auth);
-    free(cert);
-    free(key);
-    free(ca);
+    webconfig_watch_clear(&watch);
     confref_put(conf);
     return status;
 }
@@ -209,8 +212,24 @@ main(int argc, char **argv)
     if (conf == NULL)
         return 1;
     if (flags.check_config) {
+        struct webconfig_watch watch;
+        struct http_web *web;
+
+        memset(&watch, 0, sizeof(watch));
+        web = load_web(conf, flags.web_config_file, &watch);
+        webconfig_watch_clear(&watch);
+        if (web == NULL) {
+            conf_free(conf);
+            return 1;
+        }
         printf("%s: configuration OK (%zu realm%s)\n", flags.config_file,
                conf->n_realms, conf->n_realms == 1 ? "" : "s");
+        if (flags.web_config_file != NULL)
+            printf("%s: web configuration OK (%s, %zu basic-auth user%s)\n",
+                   flags.web_config_file,
+                   http_web_tls(web) ? "TLS" : "plain HTTP",
+                   http_web_users(web), http_web_users(web) == 1 ? "" : "s");
+        http_web_put(web);
         conf_free(conf);
         return 0;
     }
@@ -233,8 +252,7 @@ main(int argc, char **argv)
         ares_library_cleanup();
         return 1;
     }
-    status = flags.once ? run_once(&app) : serve(&app, flags.listen_address,
-                                                 &sigs);
+    status = flags.once ? run_once(&app) : serve(&app, &flags, &sigs);
     /* app_destroy() lets every realm probe still running finish first; each
      * is bounded by its realm's timeout. */
     app_destroy(&app);

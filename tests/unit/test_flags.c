@@ -88,6 +88,15 @@ static const struct argv_case argv_cases[] = {
       "formats are lower case, as promslog spells them" },
     { { "--log.format=" }, 0, "needs a value", "empty format" },
     { { "--log.format" }, 0, "needs a value", "format without a value" },
+    { { "--web.config.file=/etc/krb5_exporter/web.yml" }, 1, NULL,
+      "the exporter-toolkit web config file" },
+    { { "--web.config.file", "web.yml", "--once" }, 1, NULL,
+      "web config, value apart" },
+    { { "--web.config.file=" }, 0, "needs a value",
+      "an empty web config path is refused, not taken as none" },
+    { { "--web.config.file" }, 0, "needs a value",
+      "web config without a value" },
+    { { "--web.config=web.yml" }, 0, "unknown flag", "a shorter name" },
 };
 
 static void
@@ -133,6 +142,10 @@ flag_values_and_defaults(void **state)
     assert_string_equal(f.config_file, FLAGS_DEFAULT_CONFIG);
     assert_int_equal(f.log_level, LOG_LEVEL_INFO);
     assert_int_equal(f.log_format, LOG_FORMAT_LOGFMT);
+    assert_null(f.web_config_file);
+    argv[1] = (char *)(uintptr_t) "--web.config.file=/w.yml";
+    assert_int_equal(flags_parse(2, argv, &f, err, sizeof(err)), 0);
+    assert_string_equal(f.web_config_file, "/w.yml");
     argv[1] = (char *)(uintptr_t) "--log.format=json";
     assert_int_equal(flags_parse(2, argv, &f, err, sizeof(err)), 0);
     assert_int_equal(f.log_format, LOG_FORMAT_JSON);
