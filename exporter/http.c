@@ -24,6 +24,7 @@
 #include "base/log.h"
 #include "exporter/webauth.h"
 #include "exporter/webconfig.h"
+#include "exporter/webwatch.h"
 
 struct http_web {
     int refs;                     /* atomic */
@@ -46,7 +47,7 @@ struct http_server {
     pthread_mutex_t web_lock;     /* guards web and watch */
     struct http_web *web;         /* the version in force: a reference */
     char *web_path;               /* owned or NULL: the web config file */
-    struct webconfig_watch watch; /* the files of the last load tried */
+    struct webwatch watch;        /* the files of the last load tried */
 };
 
 /* A request's state between libmicrohttpd's calls. */
@@ -455,7 +456,7 @@ reload_web(struct http_server *s)
     char what[256];
     int ok;
 
-    ok = webconfig_load_file(s->web_path, 1, &s->watch, &cfg, &errs) == 0 &&
+    ok = webwatch_load_file(s->web_path, 1, &s->watch, &cfg, &errs) == 0 &&
          http_web_new(cfg, &w, &errs) == 0;
     if (!ok) {
         for (size_t i = 0; i < errs.count; i++)
@@ -489,7 +490,7 @@ web_now(struct http_server *s)
     struct http_web *w;
 
     pthread_mutex_lock(&s->web_lock);
-    if (s->web_path != NULL && webconfig_watch_changed(&s->watch))
+    if (s->web_path != NULL && webwatch_changed(&s->watch))
         reload_web(s);
     w = s->web;
     __atomic_add_fetch(&w->refs, 1, __ATOMIC_RELAXED);
@@ -912,7 +913,7 @@ free_server(struct http_server *s)
 {
     http_web_put(s->web);
     free(s->web_path);
-    webconfig_watch_clear(&s->watch);
+    webwatch_clear(&s->watch);
     pthread_mutex_destroy(&s->web_lock);
     free(s);
 }
@@ -934,7 +935,7 @@ http_start(const char *listen_address, const struct http_handlers *handlers,
     if (s == NULL) {
         http_web_put(options->web);
         if (options->web_watch != NULL)
-            webconfig_watch_clear(options->web_watch);
+            webwatch_clear(options->web_watch);
         snprintf(err, err_len, "out of memory");
         return NULL;
     }

@@ -40,7 +40,7 @@ struct http_handlers {
 
 struct conf_errors;
 struct webconfig;
-struct webconfig_watch;
+struct webwatch;
 
 /*
  * One version of the web settings: TLS credentials and priorities, the
@@ -84,7 +84,7 @@ struct http_options {
                                      or that would turn TLS on or off,
                                      is logged and the version in force
                                      stays */
-    struct webconfig_watch *web_watch;   /* with web_config_file: what its
+    struct webwatch *web_watch;   /* with web_config_file: what its
                                      load read and the stamps; the server
                                      takes the contents over (zeroes it) */
     unsigned max_connections;

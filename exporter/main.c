@@ -18,6 +18,7 @@
 #include "exporter/scrape.h"
 #include "exporter/summary.h"
 #include "exporter/webconfig.h"
+#include "exporter/webwatch.h"
 #include "probes/ktcache.h"
 #include "version.h"
 
@@ -80,7 +81,7 @@ run_once(struct app *app)
  */
 static struct http_web *
 load_web(const struct conf *conf, const char *web_config_file,
-         struct webconfig_watch *watch)
+         struct webwatch *watch)
 {
     struct conf_errors errs = { NULL, 0 };
     struct webconfig *cfg = NULL;
@@ -95,9 +96,9 @@ load_web(const struct conf *conf, const char *web_config_file,
                           "and max_request_size here", conf->web.tls_auth_key,
                           web_config_file, web_config_file);
     if (web_config_file != NULL)
-        ret = webconfig_load_file(web_config_file, 0, watch, &cfg, &errs);
+        ret = webwatch_load_file(web_config_file, 0, watch, &cfg, &errs);
     else
-        ret = webconfig_from_group(&conf->web, conf->path, &cfg, &errs);
+        ret = webwatch_from_group(&conf->web, conf->path, &cfg, &errs);
     /* http_web_new() takes cfg over. */
     if (ret == 0 && http_web_new(cfg, &web, &errs) != 0)
         web = NULL;
@@ -123,7 +124,7 @@ serve(struct app *app, const struct flags *flags, const sigset_t *sigs)
     struct http_handlers handlers;
     struct confref *conf = app_conf(app);
     const struct conf_web *web = &conf->conf->web;
-    struct webconfig_watch watch;
+    struct webwatch watch;
     struct http_options options;
     struct http_server *server = NULL;
     size_t users;
@@ -178,7 +179,7 @@ serve(struct app *app, const struct flags *flags, const sigset_t *sigs)
     http_stop(server, SHUTDOWN_GRACE_SECONDS);
     status = 0;
 done:
-    webconfig_watch_clear(&watch);
+    webwatch_clear(&watch);
     confref_put(conf);
     return status;
 }
@@ -212,12 +213,12 @@ main(int argc, char **argv)
     if (conf == NULL)
         return 1;
     if (flags.check_config) {
-        struct webconfig_watch watch;
+        struct webwatch watch;
         struct http_web *web;
 
         memset(&watch, 0, sizeof(watch));
         web = load_web(conf, flags.web_config_file, &watch);
-        webconfig_watch_clear(&watch);
+        webwatch_clear(&watch);
         if (web == NULL) {
             conf_free(conf);
             return 1;

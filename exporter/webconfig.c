@@ -2,18 +2,11 @@
 #include "exporter/webconfig.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
-
-/* The largest web config file, and the largest PEM file, taken. */
-#define WEBCONFIG_MAX_SIZE (1024 * 1024)
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -72,7 +65,7 @@ webconfig_bcrypt_ok(const char *h)
 
 /* ---- problems ---------------------------------------------------------- */
 
-/* One parse or load: where messages go, and whether anything went wrong. */
+/* One parse: where messages go, and whether anything went wrong. */
 struct ctx {
     const char *name;             /* borrowed: FILE in messages */
     struct conf_errors *errs;     /* borrowed */
@@ -117,7 +110,7 @@ webconfig_problem(struct conf_errors *errs, const char *name, unsigned line,
     va_end(ap);
 }
 
-/* Record a problem of this parse or load. */
+/* Record a problem of this parse. */
 static void report(struct ctx *c, unsigned line, const char *where,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -750,9 +743,10 @@ report_yaml(struct ctx *c, const yaml_parser_t *p)
                problem);
 }
 
-static int
-parse_text(const char *text, size_t len, const char *name, int refuse_empty,
-           struct webconfig **out, struct conf_errors *errs)
+int
+webconfig_parse_text(const char *text, size_t len, const char *name,
+                     int refuse_empty, struct webconfig **out,
+                     struct conf_errors *errs)
 {
     struct ctx c = { .name = name, .errs = errs };
     struct webconfig *cfg;
@@ -818,7 +812,7 @@ int
 webconfig_parse(const char *text, size_t len, const char *name,
                 struct webconfig **out, struct conf_errors *errs)
 {
-    return parse_text(text, len, name, 0, out, errs);
+    return webconfig_parse_text(text, len, name, 0, out, errs);
 }
 
 void
@@ -847,253 +841,4 @@ webconfig_free(struct webconfig *cfg)
     free(cfg->ca_pem);
     free(cfg->name);
     free(cfg);
-}
-
-/* ---- reading files: the I/O shell -------------------------------------- */
-
-void
-webconfig_stamp(const char *path, struct webconfig_stamp *out)
-{
-    struct stat st;
-
-    memset(out, 0, sizeof(*out));
-    if (stat(path, &st) != 0)
-        return;
-    out->present = 1;
-    out->dev = st.st_dev;
-    out->ino = st.st_ino;
-    out->size = st.st_size;
-    out->mtime = st.st_mtim;
-    out->ctime = st.st_ctim;
-}
-
-int
-webconfig_stamp_same(const struct webconfig_stamp *a,
-                     const struct webconfig_stamp *b)
-{
-    if (!a->present || !b->present)
-        return a->present == b->present;
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime.tv_sec == b->mtime.tv_sec &&
-           a->mtime.tv_nsec == b->mtime.tv_nsec &&
-           a->ctime.tv_sec == b->ctime.tv_sec &&
-           a->ctime.tv_nsec == b->ctime.tv_nsec;
-}
-
-int
-webconfig_watch_changed(const struct webconfig_watch *watch)
-{
-    for (size_t i = 0; i < WEBCONFIG_FILE_COUNT; i++) {
-        struct webconfig_stamp now;
-
-        if (watch->path[i] == NULL)
-            continue;
-        webconfig_stamp(watch->path[i], &now);
-        if (!webconfig_stamp_same(&now, &watch->stamp[i]))
-            return 1;
-    }
-    return 0;
-}
-
-void
-webconfig_watch_clear(struct webconfig_watch *watch)
-{
-    for (size_t i = 0; i < WEBCONFIG_FILE_COUNT; i++)
-        free(watch->path[i]);
-    memset(watch, 0, sizeof(*watch));
-}
-
-/*
- * Read a whole regular file of at most WEBCONFIG_MAX_SIZE bytes into a
- * NUL-terminated buffer (the caller frees; wipe a key's first).  NULL with
- * a reason in why[why_len].  others_ok 0: refuse a file others may read.
- */
-static char *
-read_whole(const char *path, int others_ok, size_t *len_out, char *why,
-           size_t why_len)
-{
-    struct stat st;
-    char *buf = NULL;
-    size_t len = 0;
-    ssize_t got;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-
-    if (fd < 0) {
-        snprintf(why, why_len, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(why, why_len, "not a regular file");
-        goto fail;
-    }
-    if (!others_ok && (st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
-        snprintf(why, why_len, "others may read or write it (mode %04o): "
-                 "chmod o-rwx it", (unsigned)(st.st_mode & 07777));
-        goto fail;
-    }
-    if (st.st_size > WEBCONFIG_MAX_SIZE) {
-        snprintf(why, why_len, "larger than 1 MiB");
-        goto fail;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        snprintf(why, why_len, "out of memory");
-        goto fail;
-    }
-    /* Read to the end even if the file grew since fstat(), up to the
-     * limit, so that a file being rewritten is read as one state or
-     * fails. */
-    for (;;) {
-        got = read(fd, buf + len, (size_t)st.st_size - len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        len += (size_t)got;
-        if (len == (size_t)st.st_size)
-            break;
-    }
-    if (got < 0) {
-        snprintf(why, why_len, "cannot read: %s", strerror(errno));
-        goto fail;
-    }
-    buf[len] = '\0';
-    close(fd);
-    *len_out = len;
-    return buf;
-fail:
-    if (buf != NULL) {
-        explicit_bzero(buf, len);
-        free(buf);
-    }
-    close(fd);
-    return NULL;
-}
-
-/* Read one PEM file cfg names into *out, stamping it into watch.  where
- * and what name the key in messages. */
-static void
-read_pem(struct ctx *c, const char *path, unsigned line, const char *where,
-         const char *what, int is_key, enum webconfig_file slot,
-         struct webconfig_watch *watch, char **out)
-{
-    char why[256];
-    size_t len = 0;
-
-    if (watch != NULL) {
-        watch->path[slot] = strdup(path);
-        webconfig_stamp(path, &watch->stamp[slot]);
-    }
-    *out = read_whole(path, !is_key, &len, why, sizeof(why));
-    if (*out == NULL) {
-        report(c, line, where, "%s \"%s\": %s", what, path, why);
-        return;
-    }
-    if (len == 0 || strlen(*out) != len) {
-        report(c, line, where, "%s \"%s\": %s", what, path,
-               len == 0 ? "empty" : "holds a NUL byte, so it is not PEM");
-        if (is_key)
-            explicit_bzero(*out, len);
-        free(*out);
-        *out = NULL;
-    }
-}
-
-/* The PEM files of cfg, read (c->name is FILE in messages). */
-static void
-read_pems(struct ctx *c, struct webconfig *cfg, const char *where,
-          const char *const names[3], struct webconfig_watch *watch)
-{
-    if (cfg->cert_file != NULL)
-        read_pem(c, cfg->cert_file, cfg->cert_line, where, names[0], 0,
-                 WEBCONFIG_FILE_CERT, watch, &cfg->cert_pem);
-    if (cfg->key_file != NULL)
-        read_pem(c, cfg->key_file, cfg->key_line, where, names[1], 1,
-                 WEBCONFIG_FILE_KEY, watch, &cfg->key_pem);
-    if (cfg->client_ca_file != NULL)
-        read_pem(c, cfg->client_ca_file, cfg->ca_line, where, names[2], 0,
-                 WEBCONFIG_FILE_CA, watch, &cfg->ca_pem);
-}
-
-int
-webconfig_load_file(const char *path, int refuse_empty,
-                    struct webconfig_watch *watch, struct webconfig **out,
-                    struct conf_errors *errs)
-{
-    static const char *const names[3] = { "cert_file", "key_file",
-                                          "client_ca_file" };
-    struct ctx c = { .name = path, .errs = errs };
-    struct webconfig *cfg = NULL;
-    char why[256], *text;
-    size_t len = 0;
-
-    if (watch != NULL) {
-        webconfig_watch_clear(watch);
-        watch->path[WEBCONFIG_FILE_YAML] = strdup(path);
-        webconfig_stamp(path, &watch->stamp[WEBCONFIG_FILE_YAML]);
-    }
-    text = read_whole(path, 1, &len, why, sizeof(why));
-    if (text == NULL) {
-        report(&c, 0, NULL, "%s", why);
-        return -1;
-    }
-    if (parse_text(text, len, path, refuse_empty, &cfg, errs) != 0) {
-        free(text);
-        return -1;
-    }
-    free(text);
-    read_pems(&c, cfg, TLS_WHERE, names, watch);
-    cfg->name = copy(&c, path);
-    if (c.failed) {
-        webconfig_free(cfg);
-        return -1;
-    }
-    *out = cfg;
-    return 0;
-}
-
-int
-webconfig_from_group(const struct conf_web *web, const char *name,
-                     struct webconfig **out, struct conf_errors *errs)
-{
-    static const char *const names[3] = { "tls_cert_file", "tls_key_file",
-                                          "client_ca_file" };
-    struct ctx c = { .name = name, .errs = errs };
-    struct webconfig *cfg = calloc(1, sizeof(*cfg));
-
-    if (cfg == NULL) {
-        report(&c, 0, NULL, "out of memory");
-        return -1;
-    }
-    cfg->from_group = 1;
-    cfg->min_version = web->tls_min_version;
-    cfg->max_version = TLS_V13;
-    if (web->tls_cert_file != NULL) {
-        cfg->cert_file = copy(&c, web->tls_cert_file);
-        cfg->key_file = copy(&c, web->tls_key_file);
-    }
-    if (web->client_ca_file != NULL) {
-        cfg->client_ca_file = copy(&c, web->client_ca_file);
-        cfg->client_auth = WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN;
-        cfg->refuse_unverified = 1;
-    }
-    if (web->n_users > 0) {
-        cfg->users = calloc(web->n_users, sizeof(*cfg->users));
-        if (cfg->users == NULL)
-            report(&c, 0, NULL, "out of memory");
-        for (size_t i = 0; cfg->users != NULL && i < web->n_users; i++) {
-            cfg->users[i].name = copy(&c, web->users[i].name);
-            cfg->users[i].hash = copy(&c, web->users[i].hash);
-            cfg->n_users++;
-        }
-    }
-    if (!c.failed)
-        read_pems(&c, cfg, "web", names, NULL);
-    cfg->name = copy(&c, name);
-    if (c.failed) {
-        webconfig_free(cfg);
-        return -1;
-    }
-    *out = cfg;
-    return 0;
 }

@@ -28,6 +28,7 @@
 
 #include "exporter/http.h"
 #include "exporter/webconfig.h"
+#include "exporter/webwatch.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_EXPECTED 4
@@ -565,19 +566,19 @@ teardown_files(void **state)
 
 /* Load web.yml holding text; 0 or -1, messages in errs. */
 static int
-load(const char *text, int refuse_empty, struct webconfig_watch *watch,
+load(const char *text, int refuse_empty, struct webwatch *watch,
      struct webconfig **out, struct conf_errors *errs)
 {
     write_file(in_tmp("web.yml"), text, 0644);
-    return webconfig_load_file(in_tmp("web.yml"), refuse_empty, watch, out,
-                               errs);
+    return webwatch_load_file(in_tmp("web.yml"), refuse_empty, watch, out,
+                              errs);
 }
 
 static void
 loads_files(void **state)
 {
     struct conf_errors errs = { NULL, 0 };
-    struct webconfig_watch watch;
+    struct webwatch watch;
     struct webconfig *cfg = NULL;
     struct http_web *web = NULL;
 
@@ -589,10 +590,10 @@ loads_files(void **state)
     assert_string_equal(cfg->cert_file, in_tmp("a.crt"));
     assert_non_null(strstr(cfg->cert_pem, "BEGIN CERTIFICATE"));
     assert_non_null(strstr(cfg->key_pem, "PRIVATE KEY"));
-    assert_string_equal(watch.path[WEBCONFIG_FILE_CERT], in_tmp("a.crt"));
-    assert_string_equal(watch.path[WEBCONFIG_FILE_KEY], in_tmp("a.key"));
-    assert_null(watch.path[WEBCONFIG_FILE_CA]);
-    assert_int_equal(webconfig_watch_changed(&watch), 0);
+    assert_string_equal(watch.path[WEBWATCH_FILE_CERT], in_tmp("a.crt"));
+    assert_string_equal(watch.path[WEBWATCH_FILE_KEY], in_tmp("a.key"));
+    assert_null(watch.path[WEBWATCH_FILE_CA]);
+    assert_int_equal(webwatch_changed(&watch), 0);
     /* The settings build, and take the texts out of the config. */
     assert_int_equal(http_web_new(cfg, &web, &errs), 0);
     assert_int_equal(http_web_tls(web), 1);
@@ -603,18 +604,18 @@ loads_files(void **state)
     /* A rewrite of the certificate in place is a change; so is a rename
      * over it and a removal. */
     write_file(in_tmp("a.crt"), "x", 0644);
-    assert_int_equal(webconfig_watch_changed(&watch), 1);
+    assert_int_equal(webwatch_changed(&watch), 1);
     make_cert(in_tmp("a.crt"), in_tmp("a.key"));
     assert_int_equal(load("tls_server_config:\n  cert_file: a.crt\n"
                           "  key_file: a.key\n", 0, &watch, &cfg, &errs), 0);
     webconfig_free(cfg);
-    assert_int_equal(webconfig_watch_changed(&watch), 0);
+    assert_int_equal(webwatch_changed(&watch), 0);
     assert_int_equal(rename(in_tmp("b.crt"), in_tmp("c.crt")), 0);
     assert_int_equal(rename(in_tmp("c.crt"), in_tmp("b.crt")), 0);
-    assert_int_equal(webconfig_watch_changed(&watch), 0);
+    assert_int_equal(webwatch_changed(&watch), 0);
     make_cert(in_tmp("n.crt"), in_tmp("n.key"));
     assert_int_equal(rename(in_tmp("n.key"), in_tmp("a.key")), 0);
-    assert_int_equal(webconfig_watch_changed(&watch), 1);
+    assert_int_equal(webwatch_changed(&watch), 1);
     assert_int_equal(load("tls_server_config:\n  cert_file: a.crt\n"
                           "  key_file: a.key\n", 0, &watch, &cfg, &errs), 0);
     /* A certificate with another's key. */
@@ -626,8 +627,8 @@ loads_files(void **state)
     conf_errors_clear(&errs);
     make_cert(in_tmp("a.crt"), in_tmp("a.key"));
     assert_int_equal(unlink(in_tmp("a.key")), 0);
-    assert_int_equal(webconfig_watch_changed(&watch), 1);
-    webconfig_watch_clear(&watch);
+    assert_int_equal(webwatch_changed(&watch), 1);
+    webwatch_clear(&watch);
     conf_errors_clear(&errs);
 }
 
@@ -635,7 +636,7 @@ static void
 refuses_files(void **state)
 {
     struct conf_errors errs = { NULL, 0 };
-    struct webconfig_watch watch;
+    struct webwatch watch;
     struct webconfig *cfg = NULL;
     char want[512];
 
@@ -653,10 +654,10 @@ refuses_files(void **state)
              in_tmp("none.key"));
     assert_int_equal(errs.count, 1);
     assert_string_equal(errs.messages[0], want);
-    assert_string_equal(watch.path[WEBCONFIG_FILE_KEY], in_tmp("none.key"));
-    assert_int_equal(webconfig_watch_changed(&watch), 0);
+    assert_string_equal(watch.path[WEBWATCH_FILE_KEY], in_tmp("none.key"));
+    assert_int_equal(webwatch_changed(&watch), 0);
     make_cert(in_tmp("x.crt"), in_tmp("none.key"));
-    assert_int_equal(webconfig_watch_changed(&watch), 1);
+    assert_int_equal(webwatch_changed(&watch), 1);
     conf_errors_clear(&errs);
     assert_int_equal(unlink(in_tmp("none.key")), 0);
 
@@ -703,13 +704,13 @@ refuses_files(void **state)
     conf_errors_clear(&errs);
 
     /* No such file. */
-    assert_int_equal(webconfig_load_file(in_tmp("nothing.yml"), 0, &watch,
-                                         &cfg, &errs), -1);
+    assert_int_equal(webwatch_load_file(in_tmp("nothing.yml"), 0, &watch,
+                                        &cfg, &errs), -1);
     snprintf(want, sizeof(want), "%s: cannot open: No such file or directory",
              in_tmp("nothing.yml"));
     assert_string_equal(errs.messages[0], want);
     conf_errors_clear(&errs);
-    webconfig_watch_clear(&watch);
+    webwatch_clear(&watch);
 }
 
 /* The libconfig web group's TLS and users, as a webconfig. */
@@ -731,7 +732,7 @@ from_group(void **state)
     web.tls_min_version = TLS_V13;
     web.users = &user;
     web.n_users = 1;
-    assert_int_equal(webconfig_from_group(&web, "x.conf", &cfg, &errs), 0);
+    assert_int_equal(webwatch_from_group(&web, "x.conf", &cfg, &errs), 0);
     assert_int_equal(cfg->from_group, 1);
     assert_int_equal(cfg->refuse_unverified, 1);
     assert_int_equal(cfg->client_auth, WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN);
@@ -741,7 +742,7 @@ from_group(void **state)
     assert_non_null(cfg->ca_pem);
     webconfig_free(cfg);
     web.tls_key_file = in_tmp("gone.key");
-    assert_int_equal(webconfig_from_group(&web, "x.conf", &cfg, &errs), -1);
+    assert_int_equal(webwatch_from_group(&web, "x.conf", &cfg, &errs), -1);
     assert_true(has_message(&errs, "x.conf: web: tls_key_file \""));
     conf_errors_clear(&errs);
 }
