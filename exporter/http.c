@@ -3,8 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <gnutls/abstract.h>
-#include <gnutls/gnutls.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -22,6 +20,7 @@
 
 #include "exporter/flags.h"
 #include "base/log.h"
+#include "exporter/httptls.h"
 #include "exporter/webauth.h"
 #include "exporter/webconfig.h"
 #include "exporter/webwatch.h"
@@ -29,12 +28,7 @@
 struct http_web {
     int refs;                     /* atomic */
     struct webconfig *cfg;        /* owned; its PEM texts freed once loaded */
-    gnutls_certificate_credentials_t cred;   /* NULL: plain HTTP */
-    gnutls_priority_t priority;   /* with cred */
-    gnutls_certificate_request_t request;    /* ask for a client's
-                                                certificate, or demand it */
-    int verify;                   /* a certificate given must verify against
-                                     client_ca_file, in the handshake */
+    struct httptls tls;           /* owned; tls.cred NULL: plain HTTP */
     struct webauth auth;
     int have_auth;
 };
@@ -259,24 +253,10 @@ http_gzip(const char *data, size_t len, char **out, size_t *out_len)
 
 /* --- the web settings: versions, and the file they come from ---------- */
 
-void
-http_tls_priorities(int min_version, int max_version, char *buf, size_t len)
-{
-    static const char *const names[] = { "TLS1.0", "TLS1.1", "TLS1.2",
-                                         "TLS1.3" };
-    size_t used;
-
-    used = (size_t)snprintf(buf, len, "NORMAL:-VERS-ALL");
-    for (int v = min_version; v <= max_version && v < 4 && used < len; v++)
-        if (v >= 0)
-            used += (size_t)snprintf(buf + used, len - used, ":+VERS-%s",
-                                     names[v]);
-}
-
 int
 http_web_tls(const struct http_web *web)
 {
-    return web->cred != NULL;
+    return web->tls.cred != NULL;
 }
 
 size_t
@@ -290,10 +270,7 @@ http_web_put(struct http_web *web)
 {
     if (web == NULL || __atomic_sub_fetch(&web->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
-    if (web->cred != NULL)
-        gnutls_certificate_free_credentials(web->cred);
-    if (web->priority != NULL)
-        gnutls_priority_deinit(web->priority);
+    httptls_free(&web->tls);
     if (web->have_auth)
         webauth_free(&web->auth);
     webconfig_free(web->cfg);
@@ -311,77 +288,6 @@ drop_pem(char **pem)
     }
 }
 
-/* The TLS half of http_web_new(): credentials, priorities, policy. */
-static int
-web_tls(struct http_web *w, struct conf_errors *errs)
-{
-    struct webconfig *cfg = w->cfg;
-    const char *where = cfg->from_group ? "web" : "tls_server_config";
-    gnutls_datum_t cert = { (unsigned char *)cfg->cert_pem,
-                            (unsigned)strlen(cfg->cert_pem) };
-    gnutls_datum_t key = { (unsigned char *)cfg->key_pem,
-                           (unsigned)strlen(cfg->key_pem) };
-    char prio[160];
-    const char *errpos = NULL;
-    int ret, failed = 0;
-
-    ret = gnutls_certificate_allocate_credentials(&w->cred);
-    if (ret < 0) {
-        webconfig_problem(errs, cfg->name, 0, NULL, "%s",
-                          gnutls_strerror(ret));
-        return -1;
-    }
-    ret = gnutls_certificate_set_x509_key_mem2(w->cred, &cert, &key,
-                                               GNUTLS_X509_FMT_PEM, NULL, 0);
-    if (ret < 0) {
-        webconfig_problem(errs, cfg->name, cfg->cert_line, where,
-                          "%s \"%s\" with %s \"%s\": %s",
-                          cfg->from_group ? "tls_cert_file" : "cert_file",
-                          cfg->cert_file,
-                          cfg->from_group ? "tls_key_file" : "key_file",
-                          cfg->key_file, gnutls_strerror(ret));
-        failed = 1;
-    }
-    if (cfg->ca_pem != NULL) {
-        gnutls_datum_t ca = { (unsigned char *)cfg->ca_pem,
-                              (unsigned)strlen(cfg->ca_pem) };
-
-        ret = gnutls_certificate_set_x509_trust_mem(w->cred, &ca,
-                                                    GNUTLS_X509_FMT_PEM);
-        if (ret <= 0) {
-            webconfig_problem(errs, cfg->name, cfg->ca_line, where,
-                              "client_ca_file \"%s\": %s", cfg->client_ca_file,
-                              ret < 0 ? gnutls_strerror(ret)
-                                      : "no certificate in it");
-            failed = 1;
-        }
-    }
-    http_tls_priorities((int)cfg->min_version, (int)cfg->max_version, prio,
-                        sizeof(prio));
-    ret = gnutls_priority_init(&w->priority, prio, &errpos);
-    if (ret < 0) {
-        w->priority = NULL;
-        webconfig_problem(errs, cfg->name, 0, where, "TLS versions %s: %s",
-                          prio, gnutls_strerror(ret));
-        failed = 1;
-    }
-    switch (cfg->client_auth) {
-    case WEBCONFIG_REQUEST_CLIENT_CERT:
-    case WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN:
-        w->request = GNUTLS_CERT_REQUEST;
-        break;
-    case WEBCONFIG_REQUIRE_ANY_CLIENT_CERT:
-    case WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT:
-        w->request = GNUTLS_CERT_REQUIRE;
-        break;
-    default:
-        w->request = GNUTLS_CERT_IGNORE;
-    }
-    w->verify = cfg->client_auth == WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN ||
-                cfg->client_auth == WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT;
-    return failed ? -1 : 0;
-}
-
 int
 http_web_new(struct webconfig *cfg, struct http_web **out,
              struct conf_errors *errs)
@@ -397,7 +303,7 @@ http_web_new(struct webconfig *cfg, struct http_web **out,
     w->refs = 1;
     w->cfg = cfg;
     if (cfg->cert_pem != NULL && cfg->key_pem != NULL)
-        failed = web_tls(w, errs) != 0;
+        failed = httptls_init(&w->tls, cfg, errs) != 0;
     /* GnuTLS holds its own copies now. */
     drop_pem(&cfg->key_pem);
     drop_pem(&cfg->cert_pem);
@@ -425,7 +331,7 @@ describe_web(const struct http_web *w, char *buf, size_t len)
 {
     const struct webconfig *cfg = w->cfg;
 
-    if (w->cred != NULL)
+    if (w->tls.cred != NULL)
         snprintf(buf, len, "TLS %s to %s, client_auth_type %s, %zu "
                  "basic-auth user%s, %zu extra header%s",
                  conf_tls_version_name(cfg->min_version),
@@ -498,64 +404,6 @@ web_now(struct http_server *s)
     return w;
 }
 
-/* Verify the client's certificate chain against the session's CAs, and
- * that it may be used by a TLS client (a certificate without an extended
- * key usage may, as Go has it).  0 with *status, or a GnuTLS error. */
-static int
-verify_peer(gnutls_session_t session, unsigned int *status)
-{
-    gnutls_typed_vdata_st purpose = {
-        GNUTLS_DT_KEY_PURPOSE_OID,
-        (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_CLIENT, 0
-    };
-
-    return gnutls_certificate_verify_peers(session, &purpose, 1, status);
-}
-
-/* In the handshake: a certificate the client gives must verify against
- * the version's client CAs.  No certificate passes here; whether one is
- * needed is the request policy's to say. */
-static int
-verify_client(gnutls_session_t session)
-{
-    unsigned int n = 0, status = 0;
-    gnutls_datum_t text = { NULL, 0 };
-
-    if (gnutls_certificate_get_peers(session, &n) == NULL || n == 0)
-        return 0;
-    if (verify_peer(session, &status) == 0 && status == 0)
-        return 0;
-    if (gnutls_certificate_verification_status_print(
-            status, GNUTLS_CRT_X509, &text, 0) == 0 && text.data != NULL) {
-        log_kv(LOG_LEVEL_WARN, "refused a client certificate", "reason",
-               (const char *)text.data, (char *)NULL);
-        gnutls_free(text.data);
-    } else {
-        log_warn("refused a client certificate");
-    }
-    return GNUTLS_E_CERTIFICATE_ERROR;
-}
-
-/* Never called: every session gets a version's own credentials before
- * its handshake (on_connection()).  Should one not, it gets no
- * certificate, and the handshake fails. */
-static int
-no_certificate(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn,
-               int nreqs, const gnutls_pk_algorithm_t *pk_algos,
-               int pk_algos_length, gnutls_pcert_st **pcert,
-               unsigned int *pcert_length, gnutls_privkey_t *privkey)
-{
-    (void)session;
-    (void)req_ca_rdn;
-    (void)nreqs;
-    (void)pk_algos;
-    (void)pk_algos_length;
-    (void)pcert;
-    (void)pcert_length;
-    (void)privkey;
-    return -1;
-}
-
 /*
  * A connection starts or ends.  libmicrohttpd calls this from its
  * listening thread once the TLS session exists and before its handshake,
@@ -578,22 +426,12 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     }
     w = web_now(s);
     *socket_context = w;
-    if (w->cred == NULL)
+    if (w->tls.cred == NULL)
         return;
     info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     if (info == NULL || info->tls_session == NULL)
         return;
-    {
-        gnutls_session_t session = (gnutls_session_t)info->tls_session;
-
-        if (gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE,
-                                   w->cred) < 0 ||
-            gnutls_priority_set(session, w->priority) < 0)
-            log_error("cannot set up TLS for a connection");
-        gnutls_certificate_server_set_request(session, w->request);
-        if (w->verify)
-            gnutls_session_set_verify_function(session, verify_client);
-    }
+    httptls_session_setup(&w->tls, (gnutls_session_t)info->tls_session);
 }
 
 /* The version a connection began under; NULL before on_connection(). */
@@ -763,18 +601,10 @@ client_certificate(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(
         conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    gnutls_session_t session;
-    unsigned int status = 0, n = 0;
 
     if (info == NULL || info->tls_session == NULL)
         return -1;
-    session = (gnutls_session_t)info->tls_session;
-    /* No certificate at all verifies as "nothing wrong": look first. */
-    if (gnutls_certificate_get_peers(session, &n) == NULL || n == 0)
-        return -1;
-    if (verify_peer(session, &status) != 0)
-        return 0;
-    return status == 0;
+    return httptls_client_certificate((gnutls_session_t)info->tls_session);
 }
 
 /*
@@ -790,8 +620,8 @@ admitted(struct MHD_Connection *conn, const struct http_web *cw,
     char *user, *password = NULL;
     int ok, cert;
 
-    if (cw != NULL && cw->cred != NULL &&
-        (cw->cfg->refuse_unverified || cw->verify)) {
+    if (cw != NULL && cw->tls.cred != NULL &&
+        (cw->cfg->refuse_unverified || cw->tls.verify)) {
         /* The handshake refused a certificate that does not verify
          * already; this is the check behind it, and the web group's
          * "a verified certificate or 403". */
@@ -1006,7 +836,7 @@ http_start(const char *listen_address, const struct http_handlers *handlers,
          * connection.  The callback only satisfies MHD_USE_TLS. */
         if (s->tls)
             OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
-                (void *)(intptr_t)no_certificate);
+                (void *)(intptr_t)httptls_no_certificate);
         OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
         errno = 0;

@@ -1,6 +1,7 @@
 /*
  * http: the HTTP endpoint on libmicrohttpd.  It routes requests and sends
  * bytes; it knows nothing of Kerberos.  Handlers produce whole replies.
+ * A connection's GnuTLS session is set up by httptls.
  */
 #ifndef KRB5EXP_HTTP_H
 #define KRB5EXP_HTTP_H
@@ -91,14 +92,6 @@ struct http_options {
     unsigned idle_timeout;        /* seconds */
     unsigned max_request_size;    /* bytes of request line and headers */
 };
-
-/*
- * The GnuTLS priority string that allows TLS versions from min_version to
- * max_version (0 = 1.0 ... 3 = 1.3; min_version <= max_version) and
- * nothing else, on GnuTLS's NORMAL ciphers, into buf[len].  Pure.
- */
-void http_tls_priorities(int min_version, int max_version, char *buf,
-                         size_t len);
 
 struct http_server;
 

@@ -27,6 +27,7 @@
 #include <gnutls/x509.h>
 
 #include "exporter/http.h"
+#include "exporter/httptls.h"
 #include "exporter/webconfig.h"
 #include "exporter/webwatch.h"
 
@@ -465,7 +466,7 @@ tls_priorities(void **state)
 
     (void)state;
     for (size_t i = 0; i < COUNT(cases); i++) {
-        http_tls_priorities(cases[i].min, cases[i].max, buf, sizeof(buf));
+        httptls_priorities(cases[i].min, cases[i].max, buf, sizeof(buf));
         assert_string_equal(buf, cases[i].want);
     }
     assert_string_equal(webconfig_client_auth_name(
