@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,7 +38,7 @@ realm_check(const struct kdcconn *c, const unsigned char *buf, size_t len)
 
     if (c->realm == NULL || kdcreply_parse(buf, len, &info) != 0)
         return 0;
-    return strcasecmp(info.realm, c->realm) != 0;
+    return !kdcreply_speaks_for(&info, c->realm);
 }
 
 /* End c with an outcome other than a reply; err is the errno for

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/clocks.h"
 #include "probes/kdcconn.h"
@@ -33,7 +32,7 @@ kdcio_reply_for_realm(const unsigned char *buf, size_t len, const char *realm)
     /* As a connection with a realm judges it: a reply that does not frame
      * is passed on, for libkrb5's decoder to say what is wrong with it. */
     if (realm != NULL && kdcreply_parse(buf, len, &info) == 0 &&
-        strcasecmp(info.realm, realm) != 0)
+        !kdcreply_speaks_for(&info, realm))
         return -1;
     return 1;
 }

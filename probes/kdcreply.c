@@ -2,6 +2,7 @@
 #include "probes/kdcreply.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* A DER element: its tag, and its contents at [off, off + len). */
 struct der {
@@ -62,6 +63,53 @@ der_small_int(const unsigned char *buf, const struct der *wrapper,
     return 0;
 }
 
+/*
+ * The realm of the Ticket ([APPLICATION 1] SEQUENCE { tkt-vno [0], realm
+ * [1] Realm, ... }) inside a KDC-REP's ticket field (its contents in w),
+ * into out (out_len bytes), and where the Ticket is.  Returns 0, or -1
+ * when it is not such a ticket.
+ */
+static int
+ticket_realm(const unsigned char *buf, const struct der *w, char *out,
+             size_t out_len, size_t *off_out, size_t *len_out)
+{
+    size_t pos = w->off, end = w->off + w->len;
+    struct der app, seq, el, s;
+
+    if (der_next(buf, end, &pos, &app) != 0 || app.tag != 0x61 ||
+        pos != end)
+        return -1;
+    *off_out = w->off;
+    *len_out = w->len;
+    pos = app.off;
+    if (der_next(buf, app.off + app.len, &pos, &seq) != 0 || seq.tag != 0x30)
+        return -1;
+    pos = seq.off;
+    while (pos < seq.off + seq.len) {
+        if (der_next(buf, seq.off + seq.len, &pos, &el) != 0)
+            return -1;
+        if (el.tag != 0xa1)
+            continue;
+        size_t in_pos = el.off;
+        if (der_next(buf, el.off + el.len, &in_pos, &s) != 0 ||
+            s.tag != 0x1b || s.len == 0 || s.len >= out_len ||
+            memchr(buf + s.off, '\0', s.len) != NULL)
+            return -1;
+        memcpy(out, buf + s.off, s.len);
+        out[s.len] = '\0';
+        return 0;
+    }
+    return -1;
+}
+
+int
+kdcreply_speaks_for(const struct kdcreply_info *info, const char *realm)
+{
+    return strcasecmp(info->type == KDCREPLY_ERROR ? info->realm
+                                                   : info->ticket_realm,
+                      realm) == 0;
+}
+
 int
 kdcreply_parse(const unsigned char *buf, size_t len,
                struct kdcreply_info *out)
@@ -71,7 +119,7 @@ kdcreply_parse(const unsigned char *buf, size_t len,
     size_t pos = 0, end;
     unsigned char realm_tag;
     long pvno = -1, type = -1;
-    int have_realm = 0, have_code = 0;
+    int have_realm = 0, have_code = 0, have_ticket = 0;
 
     memset(&info, 0, sizeof(info));
     if (der_next(buf, len, &pos, &app) != 0 || pos != len)
@@ -95,6 +143,13 @@ kdcreply_parse(const unsigned char *buf, size_t len,
             return -1;
         if (el.tag == 0xa1 && der_small_int(buf, &el, &type) != 0)
             return -1;
+        if (info.type != KDCREPLY_ERROR && el.tag == 0xa5) {
+            if (ticket_realm(buf, &el, info.ticket_realm,
+                             sizeof(info.ticket_realm), &info.ticket_off,
+                             &info.ticket_len) != 0)
+                return -1;
+            have_ticket = 1;
+        }
         if (info.type == KDCREPLY_ERROR && el.tag == 0xa6) {
             if (der_small_int(buf, &el, &info.error_code) != 0)
                 return -1;
@@ -114,7 +169,8 @@ kdcreply_parse(const unsigned char *buf, size_t len,
         }
     }
     if (pvno != 5 || type != (long)info.type || !have_realm ||
-        (info.type == KDCREPLY_ERROR && !have_code))
+        (info.type == KDCREPLY_ERROR && !have_code) ||
+        (info.type != KDCREPLY_ERROR && !have_ticket))
         return -1;
     *out = info;
     return 0;

@@ -480,6 +480,10 @@ kdc_reply_frames(void **state)
         assert_int_equal(kdcreply_parse(buf, len, &info), 0);
         assert_int_equal(info.type, cases[i].type);
         assert_true(strlen(info.realm) > 0);
+        /* An AS-REP's ticket is the realm's own TGT. */
+        if (info.type == KDCREPLY_AS_REP)
+            assert_string_equal(info.ticket_realm, info.realm);
+        assert_true(kdcreply_speaks_for(&info, info.realm));
         assert_int_equal(info.error_code, cases[i].error_code);
         /* Every strict prefix, and one byte more, is refused. */
         for (size_t cut = 0; cut < len; cut++)
@@ -497,6 +501,88 @@ kdc_reply_frames(void **state)
         }
         free(buf);
     }
+}
+
+/* Append a DER element of tag around n bytes of contents to b. */
+static size_t
+der_put(unsigned char *b, size_t at, unsigned char tag,
+        const unsigned char *contents, size_t n)
+{
+    b[at++] = tag;
+    b[at++] = (unsigned char)n;     /* short form: n < 128 here */
+    memcpy(b + at, contents, n);
+    return at + n;
+}
+
+/* A GeneralString [tag] wrapper around s, into b. */
+static size_t
+der_realm(unsigned char *b, unsigned char tag, const char *s)
+{
+    unsigned char gs[64];
+    size_t n = der_put(gs, 0, 0x1b, (const unsigned char *)s, strlen(s));
+
+    return der_put(b, 0, tag, gs, n);
+}
+
+/*
+ * A cross-realm TGS-REP, as B.TEST's KDC sends a client of A.TEST in a
+ * trust walk: crealm A.TEST, the ticket B.TEST's.  It speaks for B.TEST,
+ * not for the client's realm; a KRB-ERROR speaks for its own realm field.
+ */
+static void
+kdc_reply_ticket_realm(void **state)
+{
+    static const unsigned char pvno[] = { 0x02, 0x01, 0x05 };
+    static const unsigned char type[] = { 0x02, 0x01, 0x0d };
+    static const unsigned char empty_seq[] = { 0x30, 0x00 };
+    unsigned char tkt_seq[128], tkt[128], el[128], seq[256], msg[300];
+    unsigned char tmp[128];
+    size_t n, t, k;
+    struct kdcreply_info info;
+
+    (void)state;
+    /* Ticket ::= [APPLICATION 1] SEQUENCE { [0] 5, [1] "B.TEST", [2] {},
+     * [3] {} } */
+    k = der_put(tkt_seq, 0, 0xa0, pvno, sizeof(pvno));
+    n = der_realm(tmp, 0xa1, "B.TEST");
+    memcpy(tkt_seq + k, tmp, n);
+    k += n;
+    k = der_put(tkt_seq, k, 0xa2, empty_seq, sizeof(empty_seq));
+    k = der_put(tkt_seq, k, 0xa3, empty_seq, sizeof(empty_seq));
+    t = der_put(tmp, 0, 0x30, tkt_seq, k);
+    t = der_put(tkt, 0, 0x61, tmp, t);
+    /* KDC-REP ::= SEQUENCE { [0] 5, [1] 13, [3] "A.TEST", [4] {},
+     * [5] ticket, [6] {} } */
+    k = der_put(el, 0, 0xa0, pvno, sizeof(pvno));
+    k = der_put(el, k, 0xa1, type, sizeof(type));
+    n = der_realm(tmp, 0xa3, "A.TEST");
+    memcpy(el + k, tmp, n);
+    k += n;
+    k = der_put(el, k, 0xa4, empty_seq, sizeof(empty_seq));
+    k = der_put(el, k, 0xa5, tkt, t);
+    k = der_put(el, k, 0xa6, empty_seq, sizeof(empty_seq));
+    n = der_put(seq, 0, 0x30, el, k);
+    n = der_put(msg, 0, 0x6d, seq, n);
+    assert_int_equal(kdcreply_parse(msg, n, &info), 0);
+    assert_int_equal(info.type, KDCREPLY_TGS_REP);
+    assert_string_equal(info.realm, "A.TEST");
+    assert_string_equal(info.ticket_realm, "B.TEST");
+    assert_int_equal(info.ticket_len, t);
+    assert_memory_equal(msg + info.ticket_off, tkt, t);
+    assert_true(kdcreply_speaks_for(&info, "B.TEST"));
+    assert_true(kdcreply_speaks_for(&info, "b.test"));
+    assert_false(kdcreply_speaks_for(&info, "A.TEST"));
+    assert_int_equal(kdcio_reply_for_realm(msg, n, "B.TEST"), 1);
+    assert_int_equal(kdcio_reply_for_realm(msg, n, "A.TEST"), -1);
+    /* A KDC-REP without its ticket is no reply. */
+    k = der_put(el, 0, 0xa0, pvno, sizeof(pvno));
+    k = der_put(el, k, 0xa1, type, sizeof(type));
+    n = der_realm(tmp, 0xa3, "A.TEST");
+    memcpy(el + k, tmp, n);
+    k += n;
+    n = der_put(seq, 0, 0x30, el, k);
+    n = der_put(msg, 0, 0x6d, seq, n);
+    assert_int_equal(kdcreply_parse(msg, n, &info), -1);
 }
 
 static void
@@ -598,6 +684,7 @@ main(void)
         cmocka_unit_test(principal_defaults),
         cmocka_unit_test(trace_redaction),
         cmocka_unit_test(kdc_reply_frames),
+        cmocka_unit_test(kdc_reply_ticket_realm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
