@@ -217,25 +217,22 @@ trace_set(struct trace *trace, const char *what, const struct kdc_set *set)
 }
 
 int
-discovery_run(const struct conf_realm *conf, struct dns_client *dc,
-              struct trace *trace, struct kdc_set *set,
-              struct realm_result *res)
+discovery_find(const struct conf_realm *conf, struct dns_client *dc,
+               struct trace *trace, const char *what, struct kdc_set *set)
 {
     struct probe_error status = { ERR_SPACE_ARES, ARES_ENOTFOUND };
-    double start = clocks_now();
-    char *target, *message = NULL;
     int ret;
 
     memset(set, 0, sizeof(*set));
     if (conf->n_kdcs > 0) {
         ret = from_config(conf, conf->kdcs, conf->n_kdcs, set);
     } else {
-        trace_add(trace, "discovery: asking DNS for URI _kerberos.%s",
+        trace_add(trace, "%s: asking DNS for URI _kerberos.%s", what,
                   conf->realm);
         ret = from_uri(conf, dc, set, &status);
         if (ret == 0 && set->n == 0) {
-            trace_add(trace, "discovery: no usable URI record (%s); asking "
-                      "for SRV _kerberos._udp/_tcp.%s",
+            trace_add(trace, "%s: no usable URI record (%s); asking "
+                      "for SRV _kerberos._udp/_tcp.%s", what,
                       krb5err_name(status.space, status.code), conf->realm);
             ret = from_srv(conf, "kerberos", dc, set, &status);
         }
@@ -245,7 +242,7 @@ discovery_run(const struct conf_realm *conf, struct dns_client *dc,
     resolve_all(dc, set);
     if (set->source == NULL)
         set->source = "dns_srv";
-    trace_set(trace, "discovery", set);
+    trace_set(trace, what, set);
     if (set->n == 0) {
         set->error = status.code != ARES_SUCCESS
                          ? status
@@ -263,7 +260,21 @@ discovery_run(const struct conf_realm *conf, struct dns_client *dc,
                  error_text(set->error));
     }
     if (set->n_resolved == 0)
-        trace_add(trace, "discovery failed: %s", set->why);
+        trace_add(trace, "%s failed: %s", what, set->why);
+    return 0;
+}
+
+int
+discovery_run(const struct conf_realm *conf, struct dns_client *dc,
+              struct trace *trace, struct kdc_set *set,
+              struct realm_result *res)
+{
+    double start = clocks_now();
+    char *target, *message = NULL;
+    int ret = discovery_find(conf, dc, trace, "discovery", set);
+
+    if (ret != 0)
+        return ret;
     res->has_discovered = 1;
     res->discovered.source = set->source;
     res->discovered.count = set->n;

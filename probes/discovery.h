@@ -45,6 +45,16 @@ int discovery_run(const struct conf_realm *conf, struct dns_client *dc,
 void discovery_free(struct kdc_set *set);
 
 /*
+ * discovery_run()'s finding and resolving without its probe: conf's KDC
+ * endpoints into *set (free with discovery_free()) even on failure, with
+ * set->error and set->why when none resolves.  `what` starts each trace
+ * line ("discovery", or the trust walk's).  Returns 0 or ENOMEM.
+ */
+int discovery_find(const struct conf_realm *conf, struct dns_client *dc,
+                   struct trace *trace, const char *what,
+                   struct kdc_set *set);
+
+/*
  * Find conf's kpasswd endpoints and resolve them: the `kpasswd` list, once
  * per transport the realm uses; for a realm with neither `kpasswd` nor
  * `kdcs`, the SRV records _kpasswd._udp.REALM and _kpasswd._tcp.REALM; for

@@ -113,7 +113,26 @@ krbprofile_build(struct krbprofile *p, const struct conf_realm *realm,
     if (ret == 0)
         qsort(p->entries + first_kdc, p->n_entries - first_kdc,
               sizeof(*p->entries), by_value);
+    /* The realm's explicit trust paths, so that a walk libkrb5 makes on
+     * its own goes where the trust probe's goes ("." is MIT's "direct"). */
+    for (size_t i = 0; ret == 0 && i < realm->n_capaths; i++) {
+        const struct conf_capath *cp = &realm->capaths[i];
+        const char *names[] = { "capaths", realm->realm, cp->realm, NULL };
+        if (cp->n_via == 0)
+            ret = krbprofile_add(p, names, ".");
+        for (size_t j = 0; ret == 0 && j < cp->n_via; j++)
+            ret = krbprofile_add(p, names, cp->via[j]);
+    }
     return ret;
+}
+
+/* Is names [realms] REALM kdc? */
+static int
+is_kdc_relation(const char *const *names)
+{
+    return names[0] != NULL && strcmp(names[0], "realms") == 0 &&
+           names[1] != NULL && names[2] != NULL &&
+           strcmp(names[2], "kdc") == 0 && names[3] == NULL;
 }
 
 static int
@@ -202,11 +221,30 @@ krbprofile_free(struct krbprofile *p)
     p->n_entries = 0;
 }
 
+/*
+ * Every realm has a KDC here: one the profile lists, or else
+ * KRBPROFILE_ROUTED_KDC.  libkrb5 looks a realm's KDCs up in the profile
+ * before it calls the send hook (k5_locate_kdc() comes first in
+ * krb5_sendto_kdc()), and fails a realm with none (KRB5_REALM_UNKNOWN);
+ * the hook then talks to the realm's real KDCs, which the probe found
+ * itself (realmroute.h).  The name is only ever stored, never resolved.
+ */
 static long
 vt_get_values(void *cbdata, const char *const *names, char ***ret_values)
 {
     int ret = krbprofile_lookup(cbdata, names, ret_values);
+    char **values;
 
+    if (ret == ENOENT && is_kdc_relation(names)) {
+        values = calloc(2, sizeof(*values));
+        if (values == NULL || (values[0] = strdup(KRBPROFILE_ROUTED_KDC))
+                                  == NULL) {
+            free(values);
+            return ENOMEM;
+        }
+        *ret_values = values;
+        return 0;
+    }
     return ret == ENOENT ? PROF_NO_RELATION : ret;
 }
 

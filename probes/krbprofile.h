@@ -26,10 +26,19 @@ struct krbprofile {
 };
 
 /*
+ * The KDC a profile opened with krbprofile_open() names for every realm it
+ * lists none for (another realm of a trust walk), so that libkrb5 hands
+ * their messages to the send hook; the hook sends them to the realm's KDCs
+ * as the probe found them.  A name under .invalid (RFC 6761), which never
+ * resolves, should anything try.
+ */
+#define KRBPROFILE_ROUTED_KDC "routed-by-send-hook.krb5-exporter.invalid"
+
+/*
  * Fill p with the relations for one realm: default_realm, the KDCs of set,
  * no DNS lookups of its own, strict clock handling with the realm's
- * clockskew.  Returns 0 or ENOMEM; on failure p holds what was added so far
- * and must still be freed.
+ * clockskew, and its capaths.  Returns 0 or ENOMEM; on failure p holds
+ * what was added so far and must still be freed.
  */
 int krbprofile_build(struct krbprofile *p, const struct conf_realm *realm,
                      const struct kdc_set *set);

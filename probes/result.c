@@ -15,6 +15,7 @@ static const char *const kind_names[PROBE_KIND_COUNT] = {
     [PROBE_VERIFY] = "verify",
     [PROBE_KPASSWD] = "kpasswd",
     [PROBE_HTTP] = "http",
+    [PROBE_TRUST] = "trust",
 };
 
 const char *

@@ -10,7 +10,8 @@
 #include "probes/krb5err.h"
 
 enum probe_kind { PROBE_DISCOVERY, PROBE_KDC, PROBE_TGT, PROBE_SERVICE,
-                  PROBE_VERIFY, PROBE_KPASSWD, PROBE_HTTP, PROBE_KIND_COUNT };
+                  PROBE_VERIFY, PROBE_KPASSWD, PROBE_HTTP, PROBE_TRUST,
+                  PROBE_KIND_COUNT };
 
 /* Static name of a probe kind as used in the `probe` label. */
 const char *probe_kind_name(enum probe_kind kind);
