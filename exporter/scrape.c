@@ -69,7 +69,7 @@ run_flight(void *arg)
         ret = realmprobe_timed_out(f->realm, &res);
     } else {
         struct realmprobe_opts opts = { &f->conf->conf->dns, f->deadline,
-                                        f->trace, f->state };
+                                        f->trace, f->state, f->conf->conf };
         ret = s->probe(f->realm, &opts, &res);
     }
     if (ret != 0)

@@ -12,6 +12,7 @@
 #include "probes/kdcreply.h"
 #include "probes/lockout.h"
 #include "probes/ntstatus.h"
+#include "probes/realmroute.h"
 
 static int
 same_realm(const krb5_data *realm, const char *name)
@@ -105,6 +106,7 @@ realmctx_note_reply(struct realm_ctx *rc, int as_req,
     krb5_error_code code;
 
     note_realm_spelling(rc, reply, reply_len);
+    realmroute_observe(rc, rc->conf->realm, NULL, reply, reply_len);
     code = reply_error(rc->ctx, reply, reply_len, &rc->last_status);
     if (rc->last_status != 0)
         trace_add(rc->trace, "send: the KRB-ERROR carries Active Directory's "
@@ -153,6 +155,8 @@ send_hook(krb5_context ctx, void *data, const krb5_data *realm,
     int got;
 
     (void)new_message_out;
+    if (!same_realm(realm, rc->conf->realm) && rc->routes != NULL)
+        return realmroute_send(rc, realm, message, reply_out);
     if (!same_realm(realm, rc->conf->realm)) {
         krb5_set_error_message(ctx, KRB5_KDC_UNREACH,
                                "Cannot contact any KDC for realm '%.*s': "
@@ -325,6 +329,7 @@ realmctx_close(struct realm_ctx *rc)
         else
             krbctx_free(rc->kept);
     }
+    realmroute_free(rc->routes);
     free(rc->eps);
     free(rc);
 }

@@ -33,6 +33,8 @@ typedef int (*realmctx_tap_fn)(void *arg, const unsigned char *msg,
                                struct probe_error *err_out, char *why,
                                size_t why_len);
 
+struct realmroute;
+
 struct realm_ctx {
     krb5_context ctx;                 /* kept->ctx, for short */
     struct krbctx *kept;              /* owned until realmctx_close() */
@@ -55,6 +57,10 @@ struct realm_ctx {
     realmctx_tap_fn tap;              /* NULL, or where the next AS-REQ
                                          goes (once): realmctx_tap_as() */
     void *tap_arg;                    /* borrowed: the tap's */
+    struct realmroute *routes;        /* owned: the KDCs of the other
+                                         realms of trust walks
+                                         (realmroute_attach()); NULL: the
+                                         hook refuses other realms */
 };
 
 /*

@@ -14,8 +14,10 @@
 #include "base/clocks.h"
 #include "probes/httpprobe.h"
 #include "probes/realmctx.h"
+#include "probes/realmroute.h"
 #include "probes/service.h"
 #include "probes/tgt.h"
+#include "probes/trust.h"
 
 /* A tgt result for one client's failure that happened before any
  * exchange; skipped when nothing was attempted because of the guard. */
@@ -49,6 +51,8 @@ record_services_skipped(const struct conf_realm *conf,
 
     if (status == 0)
         status = httpprobe_record_skipped(conf, error, why, res);
+    if (status == 0)
+        status = trust_record_skipped(conf, error, why, res);
     for (size_t i = first; i < res->n_probes; i++)
         res->probes[i].skipped = skipped;
     return status;
@@ -69,6 +73,8 @@ record_no_kdc(const struct conf_realm *conf, struct probe_error error,
         status = service_record_skipped(conf, error, why, res);
     if (status == 0)
         status = httpprobe_record_skipped(conf, error, why, res);
+    if (status == 0)
+        status = trust_record_skipped(conf, error, why, res);
     return status;
 }
 
@@ -227,6 +233,7 @@ realmprobe_run(const struct conf_realm *conf,
     krb5_principal client = NULL;
     struct probe_error err;
     struct logon first;
+    struct trust_walks *walks = NULL;
     krb5_error_code ret;
     char why[512];
     int status = 0;
@@ -272,6 +279,10 @@ realmprobe_run(const struct conf_realm *conf,
         status = record_no_kdc(conf, krb5err_from_krb5(ret), why, res);
         goto cleanup;
     }
+    /* The other realms of trust walks, by the config's entries or DNS. */
+    status = realmroute_attach(rc, opts->conf, dc);
+    if (status != 0)
+        goto cleanup;
     /* The kdc probe's AS-REQ is the first client's own first one. */
     status = kdc_probe_arm(rc, &set, &kdc_run);
     if (status != 0)
@@ -301,10 +312,19 @@ realmprobe_run(const struct conf_realm *conf,
                                          first.skipped, res);
         goto cleanup;
     }
-    status = service_probe_all(rc, dc, cc, client, res);
+    /* The trusts first, so that the services find the other realms'
+     * TGTs in cc; their last hops are judged by the services. */
+    status = trust_walk_all(rc, cc, client, &walks);
+    if (status == 0)
+        status = service_probe_all(rc, dc, cc, client, res);
     /* The web services, with the tickets the service probe left in cc. */
     if (status == 0)
         status = httpprobe_run(rc, dc, cc, res);
+    {
+        int st = trust_finish(rc, walks, res);
+        if (status == 0)
+            status = st;
+    }
 cleanup:
     if (kpw_run != NULL) {
         /* Spliced where the kdc results go, before they are: it ends up

@@ -17,11 +17,17 @@ struct realmprobe_opts {
     struct realm_state *state;         /* borrowed: the realm's lockout
                                           guard and kept context; NULL:
                                           no guard, a new context */
+    const struct conf *conf;           /* borrowed: the whole config, for
+                                          the entries of the other realms
+                                          of trust walks; NULL: those are
+                                          found in DNS */
 };
 
 /*
- * Run every probe of conf in order (discovery, kdc, tgt, service), each
- * network exchange ending by opts->deadline, asking DNS as opts->dns says.
+ * Run every probe of conf in order (discovery, kdc, tgt, service, http,
+ * and the trusts to the other realms of its services: walked before the
+ * services, judged and recorded after them), each network exchange ending
+ * by opts->deadline, asking DNS as opts->dns says.
  * The credentials are presented only when the realm state's lockout guard
  * allows it (realmstate_claim()), and the outcome is given back to it.
  * When the guard holds them back, tgt and service are not attempted: they

@@ -9,6 +9,7 @@
 
 #include "base/clocks.h"
 #include "probes/kdcreply.h"
+#include "probes/realmroute.h"
 
 /* RFC 4120's KRB_ERR_RESPONSE_TOO_BIG, as the KRB-ERROR's error-code. */
 #define ERR_RESPONSE_TOO_BIG 52
@@ -21,6 +22,10 @@ struct job {
     krb5_data req;                    /* owned (libkrb5's): the request in
                                          flight */
     struct kdcio_endpoint tcp;        /* the endpoint of a retry over TCP */
+    const struct kdcio_endpoint *eps; /* borrowed: where the request in
+                                         flight went (the fan's, or another
+                                         realm's route) */
+    char realm[256];                  /* the realm it went to */
     double start;
 };
 
@@ -95,15 +100,32 @@ after_step(struct fan *f, struct job *j, krb5_error_code ret,
 {
     const char *ours = f->rc->conf->realm;
     krb5_context ctx = f->rc->ctx;
+    const struct kdcio_endpoint *eps = f->eps;
+    size_t n_eps = f->n_eps;
 
     if (ret == 0 && (flags & KRB5_TKT_CREDS_STEP_FLAG_CONTINUE) &&
         (realm->length != strlen(ours) ||
          memcmp(realm->data, ours, realm->length) != 0)) {
-        /* A referral to another realm: as the send hook says it. */
-        ret = KRB5_KDC_UNREACH;
-        krb5_set_error_message(ctx, ret, "Cannot contact any KDC for realm "
-                               "'%.*s': it is not a configured realm",
-                               (int)realm->length, realm->data);
+        /* Another realm of a trust walk: its KDCs, as the send hook
+         * routes it (realmroute). */
+        struct probe_error err = { ERR_SPACE_KRB5, KRB5_REALM_CANT_RESOLVE };
+        char why[512] = "the realm's name is too long";
+        int found = 0;
+
+        if (realm->length < sizeof(j->realm)) {
+            memcpy(j->realm, realm->data, realm->length);
+            j->realm[realm->length] = '\0';
+            found = realmroute_lookup(f->rc, j->realm, &eps, &n_eps, &err,
+                                      why, sizeof(why)) == 0;
+        }
+        if (!found) {
+            ret = (krb5_error_code)err.code;
+            krb5_set_error_message(ctx, ret, "Cannot find KDC for realm "
+                                   "'%.*s': %s", (int)realm->length,
+                                   realm->data, why);
+        }
+    } else {
+        snprintf(j->realm, sizeof(j->realm), "%s", ours);
     }
     krb5_free_data_contents(ctx, realm);
     if (ret != 0 || !(flags & KRB5_TKT_CREDS_STEP_FLAG_CONTINUE)) {
@@ -112,9 +134,10 @@ after_step(struct fan *f, struct job *j, krb5_error_code ret,
     }
     out->msg = (const unsigned char *)j->req.data;
     out->len = j->req.length;
-    out->eps = f->eps;
-    out->n_eps = f->n_eps;
-    out->realm = ours;
+    j->eps = eps;
+    out->eps = eps;
+    out->n_eps = n_eps;
+    out->realm = j->realm;
     return FANOUT_SEND;
 }
 
@@ -165,13 +188,19 @@ job_reply(void *arg, size_t i, const unsigned char *reply, size_t len,
     struct job *j = &f->jobs[i];
     krb5_context ctx = f->rc->ctx;
     const struct kdcio_endpoint *ep = j->tcp.label != NULL ? &j->tcp
-                                                           : &f->eps[used];
+                                                           : &j->eps[used];
+    int ours = strcmp(j->realm, f->rc->conf->realm) == 0;
     krb5_data in = { 0, (unsigned int)len, (char *)(uintptr_t)reply };
     krb5_data realm = { 0, 0, NULL };
     unsigned int flags = 0;
     krb5_error_code ret;
 
-    realmctx_trace_reply(f->rc, j->req.length, ep->label, reply, len);
+    if (ours)
+        realmctx_trace_reply(f->rc, j->req.length, ep->label, reply, len);
+    else
+        trace_add(f->rc->trace, "send: %u-byte request to realm %s answered "
+                  "by %s (%zu bytes, %s)", j->req.length, j->realm,
+                  ep->label, len, reply[0] == 0x7e ? "KRB-ERROR" : "TGS-REP");
     if (j->tcp.label == NULL && ep->proto == KDCIO_UDP && too_big(reply, len)) {
         /* Ask the same KDC again over TCP, as libkrb5 would. */
         j->tcp = *ep;
@@ -180,12 +209,15 @@ job_reply(void *arg, size_t i, const unsigned char *reply, size_t len,
         out->len = j->req.length;
         out->eps = &j->tcp;
         out->n_eps = 1;
-        out->realm = f->rc->conf->realm;
+        out->realm = j->realm;
         return FANOUT_SEND;
     }
     memset(&j->tcp, 0, sizeof(j->tcp));
     f->rc->last_status = 0;
-    realmctx_note_reply(f->rc, 0, reply, len);
+    if (ours)
+        realmctx_note_reply(f->rc, 0, reply, len);
+    else
+        realmroute_observe(f->rc, j->realm, ep->label, reply, len);
     j->t->status = f->rc->last_status;
     krb5_free_data_contents(ctx, &j->req);
     ret = krb5_tkt_creds_step(ctx, j->tc, &in, &j->req, &realm, &flags);
@@ -200,7 +232,15 @@ job_failed(void *arg, size_t i, struct probe_error err, const char *why,
     struct job *j = &f->jobs[i];
     krb5_error_code ret = (krb5_error_code)err.code;
 
-    if (started) {
+    if (started && strcmp(j->realm, f->rc->conf->realm) != 0) {
+        /* Another realm's KDCs, as realmroute says it. */
+        trace_add(f->rc->trace, "send: %u-byte request to realm %s: no KDC "
+                  "answered: %s", j->req.length, j->realm, why);
+        krb5_set_error_message(f->rc->ctx, ret, "No KDC of realm '%s' "
+                               "answered%s: %s", j->realm,
+                               err.space == ERR_SPACE_KRB5 ? "" : " in time",
+                               why);
+    } else if (started) {
         trace_add(f->rc->trace, "send: %u-byte request to realm %s: no KDC "
                   "answered: %s", j->req.length, f->rc->conf->realm, why);
         ret = realmctx_fail_io(f->rc, err, why);

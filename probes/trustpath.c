@@ -118,10 +118,12 @@ trustpath_service_realm(const char *service, const char *own_realm)
 }
 
 int
-trustpath_refuses_ticket(struct probe_error err)
+trustpath_refuses_ticket(struct probe_error err, const char *etext)
 {
     if (err.code == 0)
         return 0;
+    if (err.space == ERR_SPACE_KRB5 && err.code == KRB5KRB_ERR_GENERIC)
+        return etext != NULL && strcmp(etext, "PROCESS_TGS") == 0;
     /* The realm's KDCs could not be reached, found or resolved. */
     if (err.space == ERR_SPACE_ERRNO || err.space == ERR_SPACE_ARES)
         return 1;
@@ -279,7 +281,8 @@ trustwalk_served(struct trustwalk *w)
 }
 
 void
-trustwalk_refused(struct trustwalk *w, struct probe_error err)
+trustwalk_refused(struct trustwalk *w, struct probe_error err,
+                  const char *etext)
 {
     struct trust_hop *h = pending(w);
     struct trust_hop *hop;
@@ -287,7 +290,7 @@ trustwalk_refused(struct trustwalk *w, struct probe_error err)
 
     if (w->state != TRUSTWALK_ASKING)
         return;
-    if (h != NULL && trustpath_refuses_ticket(err)) {
+    if (h != NULL && trustpath_refuses_ticket(err, etext)) {
         h->state = TRUST_HOP_FAILED;
         h->error = err;
         h->refused_by_to = 1;

@@ -76,10 +76,13 @@ const char *trustpath_service_realm(const char *service,
  * keys that differ on the two sides, BADKEYVER for a kvno out of step, or
  * TGT_REVOKED, TRTYPE_NOSUPP), or none of its KDCs could be reached
  * (KRB5_KDC_UNREACH, KRB5_REALM_CANT_RESOLVE, errno and c-ares codes such
- * as ETIMEDOUT)?  Any other error is about the request itself (a service
- * the realm does not know), after the ticket was taken.
+ * as ETIMEDOUT)?  etext is the KRB-ERROR's e-text when one came (NULL:
+ * none): an MIT KDC answers a ticket it holds no key of that kvno for with
+ * KRB_ERR_GENERIC and "PROCESS_TGS", the stage that checks the ticket.
+ * Any other error is about the request itself (a service the realm does
+ * not know), after the ticket was taken.
  */
-int trustpath_refuses_ticket(struct probe_error err);
+int trustpath_refuses_ticket(struct probe_error err, const char *etext);
 
 /* What became of one hop: the cross-realm TGT krbtgt/TO@FROM. */
 enum trust_hop_state {
@@ -153,14 +156,16 @@ void trustwalk_issued(struct trustwalk *w, const char *tgt_realm);
 void trustwalk_served(struct trustwalk *w);
 
 /*
- * The request at cur failed with err.  When it presented a cross-realm
- * TGT and trustpath_refuses_ticket(err), that hop failed at cur's KDC;
+ * The request at cur failed with err (etext: the KRB-ERROR's e-text, or
+ * NULL).  When it presented a cross-realm TGT and
+ * trustpath_refuses_ticket(err, etext), that hop failed at cur's KDC;
  * otherwise cur's KDC took it, and either issued no TGT for the next realm
  * (that hop failed, at cur) or, for the service, gave the service's own
  * error (the walk is done: every hop was taken).  The plan's hops past a
  * failure are added UNTRIED with the same error.
  */
-void trustwalk_refused(struct trustwalk *w, struct probe_error err);
+void trustwalk_refused(struct trustwalk *w, struct probe_error err,
+                       const char *etext);
 
 /*
  * "krbtgt/TO@FROM" into buf (buf_len bytes).  Returns 0, or -1 when it

@@ -147,6 +147,7 @@ class KDC:
         self.stderr_path = os.path.join(self.dir, 'kdc.stderr')
         self.kdc_conf = os.path.join(self.dir, 'kdc.conf')
         self.krb5_conf = os.path.join(self.dir, 'krb5.conf')
+        self.capaths = []
         try:
             self._write_configs()
             for realm in self.realms:
@@ -184,10 +185,34 @@ class KDC:
                       '        max_renewable_life = 7d 0h 0m 0s',
                       '    }']
         lines += ['', '[logging]', '    kdc = FILE:%s' % self.log_path, '']
+        lines += self._capaths_lines()
         with open(self.kdc_conf, 'w') as f:
             f.write('\n'.join(lines))
         with open(self.krb5_conf, 'w') as f:
             f.write(self.client_krb5_conf())
+
+    def _capaths_lines(self):
+        if not self.capaths:
+            return []
+        lines = ['[capaths]']
+        for client in sorted({c for c, _, _ in self.capaths}):
+            lines.append('    %s = {' % client)
+            for c, server, via in self.capaths:
+                if c == client:
+                    lines += ['        %s = %s' % (server, v)
+                              for v in (via or ['.'])]
+            lines.append('    }')
+        return lines + ['']
+
+    def add_capath(self, client_realm, server_realm, via):
+        """
+        A [capaths] entry for the KDCs (and kinit, kvno): clients of
+        client_realm reach server_realm through the realms of via, in
+        order (none: directly), so that the server realm's KDC takes the
+        transit.  Takes effect at the next start().
+        """
+        self.capaths.append((client_realm, server_realm, list(via)))
+        self._write_configs()
 
     def client_krb5_conf(self):
         """A krb5.conf for ordinary clients (kinit, kvno) of these realms."""
@@ -203,6 +228,7 @@ class KDC:
             lines += ['    %s = {' % realm,
                       '        kdc = %s:%d' % (LOOPBACK, self.port),
                       '    }']
+        lines += [''] + self._capaths_lines()
         return '\n'.join(lines) + '\n'
 
     def env(self):

@@ -138,8 +138,8 @@ hierarchy(void **state)
         for (size_t j = 0; j < n; j++)
             snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
                      j ? " -> " : "", out[j]);
-        if (hier_cases[i].expected == NULL ? n != 0
-                                           : strcmp(got, hier_cases[i].expected))
+        if (hier_cases[i].expected == NULL
+                ? n != 0 : strcmp(got, hier_cases[i].expected) != 0)
             fail_msg("case %zu (%s): \"%s\", want \"%s\"", i,
                      hier_cases[i].why, got,
                      hier_cases[i].expected ? hier_cases[i].expected : "");
@@ -187,32 +187,44 @@ service_realms(void **state)
 
 static const struct {
     struct probe_error err;
+    const char *etext;
     int refuses;
     const char *why;
 } refuse_cases[] = {
-    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_BAD_INTEGRITY }, 1,
+    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_BAD_INTEGRITY }, NULL, 1,
       "keys that differ on the two sides" },
-    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_MODIFIED }, 1, "the same, another way" },
-    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_BADKEYVER }, 1, "a kvno out of step" },
-    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_NOT_US }, 1,
+    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_MODIFIED }, NULL, 1,
+      "the same, another way" },
+    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_BADKEYVER }, NULL, 1,
+      "a kvno out of step" },
+    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_NOT_US }, NULL, 1,
       "the realm has no such trust principal" },
-    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_TKT_EXPIRED }, 1, "expired" },
-    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_SKEW }, 1, "the KDC's clock" },
-    { { ERR_SPACE_KRB5, KRB5KRB_AP_PATH_NOT_ACCEPTED }, 1,
+    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_TKT_EXPIRED }, NULL, 1, "expired" },
+    { { ERR_SPACE_KRB5, KRB5KRB_AP_ERR_SKEW }, NULL, 1, "the KDC's clock" },
+    { { ERR_SPACE_KRB5, KRB5KRB_AP_PATH_NOT_ACCEPTED }, NULL, 1,
       "a transit the realm refuses" },
-    { { ERR_SPACE_KRB5, KRB5KDC_ERR_TGT_REVOKED }, 1, "a revoked TGT" },
-    { { ERR_SPACE_KRB5, KRB5_KDC_UNREACH }, 1, "no KDC of the realm answers" },
-    { { ERR_SPACE_KRB5, KRB5_REALM_CANT_RESOLVE }, 1, "none found" },
-    { { ERR_SPACE_ERRNO, ETIMEDOUT }, 1, "silent KDCs" },
-    { { ERR_SPACE_ARES, 4 }, 1, "a KDC name that does not resolve" },
-    { { ERR_SPACE_KRB5, KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN }, 0,
+    { { ERR_SPACE_KRB5, KRB5KDC_ERR_TGT_REVOKED }, NULL, 1, "a revoked TGT" },
+    { { ERR_SPACE_KRB5, KRB5_KDC_UNREACH }, NULL, 1,
+      "no KDC of the realm answers" },
+    { { ERR_SPACE_KRB5, KRB5_REALM_CANT_RESOLVE }, NULL, 1, "none found" },
+    { { ERR_SPACE_ERRNO, ETIMEDOUT }, NULL, 1, "silent KDCs" },
+    { { ERR_SPACE_ARES, 4 }, NULL, 1, "a KDC name that does not resolve" },
+    { { ERR_SPACE_KRB5, KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN }, NULL, 0,
       "the service or the next trust is unknown: the ticket was taken" },
-    { { ERR_SPACE_KRB5, KRB5KDC_ERR_POLICY }, 0, "a policy of the request" },
-    { { ERR_SPACE_KRB5, KRB5KDC_ERR_ETYPE_NOSUPP }, 0, "the service's keys" },
-    { { ERR_SPACE_KRB5, KRB5KRB_ERR_RESPONSE_TOO_BIG }, 0,
+    { { ERR_SPACE_KRB5, KRB5KDC_ERR_POLICY }, NULL, 0,
+      "a policy of the request" },
+    { { ERR_SPACE_KRB5, KRB5KDC_ERR_ETYPE_NOSUPP }, NULL, 0,
+      "the service's keys" },
+    { { ERR_SPACE_KRB5, KRB5KRB_ERR_RESPONSE_TOO_BIG }, NULL, 0,
       "just past the AP range" },
-    { { ERR_SPACE_KRB5, 0 }, 0, "no error" },
-    { { ERR_SPACE_HTTP, 401 }, 0, "another space" },
+    { { ERR_SPACE_KRB5, 0 }, NULL, 0, "no error" },
+    { { ERR_SPACE_HTTP, 401 }, NULL, 0, "another space" },
+    { { ERR_SPACE_KRB5, KRB5KRB_ERR_GENERIC }, "PROCESS_TGS", 1,
+      "MIT's answer to a ticket of a kvno it has no key for" },
+    { { ERR_SPACE_KRB5, KRB5KRB_ERR_GENERIC }, "LOOKING_UP_SERVER", 0,
+      "a generic failure at a later stage is the request's" },
+    { { ERR_SPACE_KRB5, KRB5KRB_ERR_GENERIC }, NULL, 0,
+      "a generic failure without e-text says nothing of the ticket" },
 };
 
 static void
@@ -220,7 +232,8 @@ refusals(void **state)
 {
     (void)state;
     for (size_t i = 0; i < COUNT(refuse_cases); i++)
-        if (trustpath_refuses_ticket(refuse_cases[i].err) !=
+        if (trustpath_refuses_ticket(refuse_cases[i].err,
+                                     refuse_cases[i].etext) !=
             refuse_cases[i].refuses)
             fail_msg("case %zu (%s)", i, refuse_cases[i].why);
 }
@@ -232,7 +245,7 @@ refusals(void **state)
 
 /* One answer to what the walk asks: 'i' issued a TGT for realm, 's'
  * served the service, 'r' refused with code (space KRB5; ETIMEDOUT:
- * errno). */
+ * errno) and, in realm, the KRB-ERROR's e-text. */
 struct answer {
     const char *asked;        /* what the walk must ask: a realm, or "*"
                                  for the service; at cur's KDC */
@@ -336,6 +349,16 @@ static const struct {
       TRUSTWALK_FAILED,
       "krbtgt/B.TEST@A.TEST failed at A.TEST: KDC_UNREACH",
       "the client's own KDCs cannot be reached: the first hop fails there" },
+    { { "A.TEST", "K.TEST" },
+      { { "K.TEST", "A.TEST", 'i', "K.TEST", 0 },
+        { "*", "K.TEST", 'r', "PROCESS_TGS", KRB5KRB_ERR_GENERIC } },
+      TRUSTWALK_FAILED, "krbtgt/K.TEST@A.TEST failed at K.TEST: GENERIC",
+      "an MIT KDC with the trust's key at another kvno" },
+    { { "A.TEST", "K.TEST" },
+      { { "K.TEST", "A.TEST", 'i', "K.TEST", 0 },
+        { "*", "K.TEST", 'r', "LOOKING_UP_SERVER", KRB5KRB_ERR_GENERIC } },
+      TRUSTWALK_DONE, "krbtgt/K.TEST@A.TEST ok",
+      "a generic failure after the ticket was checked is the service's" },
 };
 
 static const char *
@@ -347,6 +370,7 @@ code_name(long code)
     case KRB5KRB_AP_ERR_BADKEYVER: return "BADKEYVER";
     case KRB5_KDCREP_MODIFIED: return "KDCREP_MODIFIED";
     case KRB5_KDC_UNREACH: return "KDC_UNREACH";
+    case KRB5KRB_ERR_GENERIC: return "GENERIC";
     case ETIMEDOUT: return "ETIMEDOUT";
     default: return "?";
     }
@@ -416,7 +440,7 @@ walks(void **state)
             else if (a->kind == 's')
                 trustwalk_served(&w);
             else
-                trustwalk_refused(&w, err);
+                trustwalk_refused(&w, err, a->realm);
         }
         if (w.state != walk_cases[i].end)
             fail_msg("case %zu (%s): ended %d, want %d", i,
@@ -439,7 +463,8 @@ walk_after_end(void **state)
 
     (void)state;
     trustwalk_start(&w, &plan);
-    trustwalk_refused(&w, (struct probe_error){ ERR_SPACE_KRB5, S_UNKNOWN });
+    trustwalk_refused(&w, (struct probe_error){ ERR_SPACE_KRB5, S_UNKNOWN },
+                      NULL);
     assert_int_equal(w.state, TRUSTWALK_FAILED);
     trustwalk_issued(&w, "B.TEST");
     trustwalk_served(&w);
