@@ -37,6 +37,10 @@ import promtest
 REALM = 'PROM.TEST'
 CLIENT = 'krbmon@' + REALM
 SERVICE = 'HTTP/www.example.com'
+# A realm PROM.TEST trusts, with a KDC of its own that stays up when
+# PROM.TEST's stops, and a service there, for the trust panel.
+TRUSTED = 'TRUSTED.PROM.TEST'
+TRUSTED_SERVICE = 'HTTP/www.trusted.prom.test@' + TRUSTED
 JOB = 'krb5_exporter'
 FOR = '2s'
 EXPIRY_TEXT = '2037-01-01 00:00:00 UTC'
@@ -146,19 +150,28 @@ class PrometheusEndToEndTest(krbtest.TestCase):
         # The service's keytab, so that the key panels have values.
         service_keytab = kdc.ktadd(SERVICE)
         kdc.start()
+        trusted = self.make_kdc(TRUSTED)
+        trust_pw = krbtest.random_password()
+        for k, realm in ((kdc, REALM), (trusted, TRUSTED)):
+            k.addprinc('krbtgt/%s@%s' % (TRUSTED, REALM), trust_pw,
+                       realm=realm, requires_preauth=False)
+        trusted.addprinc(TRUSTED_SERVICE)
+        trusted.start()
         config = krbtest.config_text([krbtest.realm_config(
             REALM, ['127.0.0.1:%d' % kdc.port], CLIENT, keytab=keytab,
-            services=(SERVICE,), timeout=2.0,
-            extra='service_keytab = "%s";' % service_keytab)])
+            services=(SERVICE, TRUSTED_SERVICE), timeout=2.0,
+            extra='service_keytab = "%s";' % service_keytab),
+            krbtest.realm_config(TRUSTED, ['127.0.0.1:%d' % trusted.port],
+                                 timeout=2.0)])
         if httpd.available():
             # The service at a real httpd too, for the web services panel.
             web = httpd.Httpd(service_keytab)
             self.addCleanup(web.cleanup)
             web.start()
             config = config.replace(
-                'services = ( "%s" );' % SERVICE,
+                'services = ( "%s", ' % SERVICE,
                 'services = ( { principal = "%s"; url = "http://127.0.0.1:'
-                '%d/index.html"; } );' % (SERVICE, web.port))
+                '%d/index.html"; }, ' % (SERVICE, web.port))
         self.exp = self.start_exporter(config)
         self.workdir = promtest.make_workdir(self, 'promtest-')
 
@@ -246,7 +259,7 @@ class PrometheusEndToEndTest(krbtest.TestCase):
         service_errors = prom.query(
             'krb5_probe_error{realm="%s",probe="service",'
             'name="KRB5KDC_ERR_CLIENT_REVOKED"}' % REALM)
-        self.assertEqual(len(service_errors), 1)
+        self.assertEqual(len(service_errors), 2)   # and the trusted one
         moments['revoked'] = time.time()
 
         # KDC stopped: the realm is unreachable.  The exporter's lockout
