@@ -409,8 +409,21 @@ trust_walk_all(struct realm_ctx *rc, krb5_ccache cc, krb5_principal client,
     /* The realms on the way get half the time left; the services get the
      * rest, and in them the last hops are judged. */
     realmroute_watch(rc, clocks_now() + clocks_left(rc->deadline) / 2);
-    for (size_t i = 0; i < tw->n && status == 0; i++)
+    for (size_t i = 0; i < tw->n && status == 0; i++) {
+        const struct kdcio_endpoint *eps;
+        struct probe_error err;
+        char why[256];
+        size_t n_eps;
+
         status = walk_to(rc, cc, client, &tw->walks[i]);
+        /* The services' realm's KDCs now, not in the middle of the TGS
+         * fan-out's poll loop (its DNS, when it has no kdcs). */
+        if (status == 0 &&
+            realmroute_lookup(rc, tw->walks[i].realm, &eps, &n_eps, &err,
+                              why, sizeof(why)) != 0 &&
+            err.space == ERR_SPACE_ERRNO && err.code == ENOMEM)
+            status = ENOMEM;
+    }
     realmroute_unwatch(rc);
     *out = tw;
     return status;
@@ -445,11 +458,13 @@ judge_last(struct realm_ctx *rc, struct walk_state *ws,
             account(ws, pend, before, p->duration_seconds, NULL, NULL, 0);
             return;
         }
-        if (first == NULL)
+        /* A name that did not canonicalise in DNS never reached a KDC. */
+        if (first == NULL && p->error.space != ERR_SPACE_ARES)
             first = p;
     }
     if (first == NULL) {
-        /* No service of the realm was asked for: nothing judged it. */
+        /* No service of the realm reached its KDCs: nothing judged the
+         * hop, and nothing says it was refused. */
         trustwalk_served(&ws->w);
         return;
     }

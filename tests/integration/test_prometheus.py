@@ -156,6 +156,8 @@ class PrometheusEndToEndTest(krbtest.TestCase):
             k.addprinc('krbtgt/%s@%s' % (TRUSTED, REALM), trust_pw,
                        realm=realm, requires_preauth=False)
         trusted.addprinc(TRUSTED_SERVICE)
+        # Its key in the same service keytab, so that its ticket verifies.
+        trusted.ktadd(TRUSTED_SERVICE, keytab=service_keytab)
         trusted.start()
         config = krbtest.config_text([krbtest.realm_config(
             REALM, ['127.0.0.1:%d' % kdc.port], CLIENT, keytab=keytab,
