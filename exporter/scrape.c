@@ -211,6 +211,7 @@ scrape_realms(struct scraper *s, struct confref *conf, const size_t *idx,
     /* Wait for every probe, but never past the deadline plus a little
      * grace: the answer must reach Prometheus before its own timeout. */
     wait_until += SCRAPE_GRACE_SECONDS;
+    s->n_waiting++;
     for (;;) {
         struct timespec ts = clocks_timespec(wait_until);
         int pending = 0;
@@ -220,6 +221,7 @@ scrape_realms(struct scraper *s, struct confref *conf, const size_t *idx,
             pthread_cond_timedwait(&s->cond, &s->lock, &ts) == ETIMEDOUT)
             break;
     }
+    s->n_waiting--;
     for (size_t i = 0; i < n; i++) {
         const struct conf_realm *realm = &conf->conf->realms[idx[i]];
         if (o.held[i] != NULL && o.held[i]->done) {

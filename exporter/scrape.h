@@ -51,6 +51,7 @@ struct scraper {
                                          per realm at most; each holds a
                                          reference of its own */
     size_t n_active, cap_active;
+    size_t n_waiting;                 /* scrapes waiting for flights now */
     /* The probe a flight runs: realmprobe_run(), or a test's own. */
     int (*probe)(const struct conf_realm *conf,
                  const struct realmprobe_opts *opts, struct realm_result *res);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,6 +195,21 @@ scrape_thread(void *arg)
     return NULL;
 }
 
+/* Wait until n scrapes are waiting for their flights. */
+static void
+wait_for_waiters(struct scraper *s, size_t n)
+{
+    for (;;) {
+        size_t waiting;
+        pthread_mutex_lock(&s->lock);
+        waiting = s->n_waiting;
+        pthread_mutex_unlock(&s->lock);
+        if (waiting >= n)
+            return;
+        sched_yield();
+    }
+}
+
 /* Two scrapes of a realm while its probe is in the air share that probe
  * and its very result; a traced scrape runs a probe of its own. */
 static void
@@ -212,6 +228,8 @@ scrapes_share_one_flight(void **state)
     assert_int_equal(pthread_create(&tb, NULL, scrape_thread, &b), 0);
     assert_int_equal(pthread_create(&tt, NULL, scrape_thread, &t), 0);
     gate_wait(&gate.entered, 2);      /* the traced one's own */
+    /* All three wait (b on a's flight) before any probe may finish. */
+    wait_for_waiters(&fx->scraper, 3);
     gate_release();
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
