@@ -116,30 +116,47 @@ kdcconn_clear(struct kdcconn *c)
     c->out = c->in = NULL;
 }
 
-/* Read what is there on a UDP socket.  Returns 1 when a reply is complete. */
+/*
+ * Read what is there on a UDP socket.  Returns 1 when a reply is complete.
+ * The datagram's length is asked first (MSG_PEEK | MSG_TRUNC gives it on
+ * Linux) and it is read into a buffer of that size, so that no 64 KiB
+ * buffer sits on the stack of every thread that reads a reply: with a
+ * realm per worker and a kdc probe thread per realm, those pages add up.
+ */
 static int
 udp_read(struct kdcconn *c)
 {
-    unsigned char buf[65536];
-    ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+    unsigned char peek;
+    ssize_t len = recv(c->fd, &peek, 1, MSG_PEEK | MSG_TRUNC), n;
+    unsigned char *buf;
 
-    if (n < 0) {
+    if (len < 0) {
         if (errno != EAGAIN && errno != EINTR)
             conn_fail(c, errno);
         return 0;
     }
-    if (!c->any_reply && !kdcio_looks_like_reply(buf, (size_t)n))
-        return 0;             /* not Kerberos: keep waiting */
-    if (realm_check(c, buf, (size_t)n)) {
-        conn_end(c, KDCCONN_WRONG_REALM, 0);
-        return 0;
-    }
-    c->in = malloc((size_t)n);
-    if (c->in == NULL) {
+    buf = malloc(len > 0 ? (size_t)len : 1);
+    if (buf == NULL) {
         conn_fail(c, ENOMEM);
         return 0;
     }
-    memcpy(c->in, buf, (size_t)n);
+    n = recv(c->fd, buf, (size_t)len, 0);
+    if (n < 0) {
+        free(buf);
+        if (errno != EAGAIN && errno != EINTR)
+            conn_fail(c, errno);
+        return 0;
+    }
+    if (!c->any_reply && !kdcio_looks_like_reply(buf, (size_t)n)) {
+        free(buf);
+        return 0;             /* not Kerberos: keep waiting */
+    }
+    if (realm_check(c, buf, (size_t)n)) {
+        free(buf);
+        conn_end(c, KDCCONN_WRONG_REALM, 0);
+        return 0;
+    }
+    c->in = buf;
     c->in_len = c->in_off = (size_t)n;
     return 1;
 }
