@@ -14,6 +14,12 @@
  * counters on stdout: how many requests it relayed and how late, beyond
  * the delay, it passed replies on.
  *
+ * It also counts the requests in flight: a UDP request from when it comes
+ * in until its reply is passed on (or given up), a TCP connection while it
+ * is open.  On SIGUSR1 it prints "in_flight_max=U tcp_open_max=T" for the
+ * time since the last SIGUSR1 (or the start) and starts counting afresh,
+ * so that a benchmark can read the most a client had out at once.
+ *
  * One thread, epoll, and a timerfd for the held replies.  The delay is the
  * same for every reply, so replies fall due in the order they arrived and
  * a FIFO is enough.
@@ -53,6 +59,7 @@ enum slot_kind {
 /* What one file descriptor is, indexed by the descriptor. */
 struct slot {
     enum slot_kind kind;
+    int counted;                /* UDP upstream: in the in-flight count */
     unsigned gen;               /* bumped when the descriptor is reused */
     int pair;                   /* index into pairs, for listeners */
     int peer;                   /* TCP: the other side; UDP upstream: listener */
@@ -63,6 +70,7 @@ struct slot {
 /* A reply waiting for its time; owned by the queue. */
 struct held {
     struct held *next;
+    int counted;                /* a UDP reply whose request is counted */
     int64_t due_ns;
     int fd;                     /* where it goes */
     unsigned gen;               /* fd's generation when it was queued */
@@ -90,6 +98,15 @@ static int n_pairs;
 /* Counters printed at exit. */
 static unsigned long long udp_requests, udp_replies, tcp_connections,
     tcp_chunks, late_total_ns, late_max_ns, replies_passed;
+/* Requests in flight now, and the most since the last SIGUSR1. */
+static unsigned long udp_in_flight, udp_in_flight_max, tcp_open,
+    tcp_open_max;
+
+static void udp_flight_end(void)
+{
+    if (udp_in_flight > 0)
+        udp_in_flight--;
+}
 
 static int64_t now_ns(void)
 {
@@ -129,6 +146,11 @@ static void forget(int fd)
 {
     if (fd < 0 || slots[fd].kind == SLOT_FREE)
         return;
+    if (slots[fd].kind == SLOT_TCP_CLIENT && tcp_open > 0)
+        tcp_open--;
+    if (slots[fd].kind == SLOT_UDP_UPSTREAM && slots[fd].counted)
+        udp_flight_end();       /* given up: no reply will come */
+    slots[fd].counted = 0;
     epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
     slots[fd].kind = SLOT_FREE;
     slots[fd].gen++;
@@ -165,7 +187,7 @@ static void arm_timer(void)
 }
 
 static void hold(int fd, int is_udp, int is_eof, const struct sockaddr_in *to,
-                 const unsigned char *data, size_t len)
+                 const unsigned char *data, size_t len, int counted)
 {
     struct held *h = malloc(sizeof(*h) + len);
 
@@ -177,6 +199,7 @@ static void hold(int fd, int is_udp, int is_eof, const struct sockaddr_in *to,
     h->gen = slots[fd].gen;
     h->is_udp = is_udp;
     h->is_eof = is_eof;
+    h->counted = counted;
     if (to != NULL)
         h->to = *to;
     h->len = len;
@@ -223,6 +246,10 @@ static void release_due(void)
         queue_head = h->next;
         if (queue_head == NULL)
             queue_tail = NULL;
+        /* Out of the count before the reply leaves: the next request the
+         * client sends on it finds it gone. */
+        if (h->counted)
+            udp_flight_end();
         if (live && h->is_udp) {
             sendto(h->fd, h->data, h->len, 0, (const struct sockaddr *)&h->to,
                    sizeof(h->to));
@@ -269,7 +296,10 @@ static void udp_request(int lfd)
     }
     watch(up, SLOT_UDP_UPSTREAM, slots[lfd].pair, lfd);
     slots[up].client = from;
+    slots[up].counted = 1;
     udp_requests++;
+    if (++udp_in_flight > udp_in_flight_max)
+        udp_in_flight_max = udp_in_flight;
 }
 
 static void udp_reply(int up)
@@ -278,7 +308,9 @@ static void udp_reply(int up)
     ssize_t n = recv(up, buf, sizeof(buf), 0);
 
     if (n >= 0) {
-        hold(slots[up].peer, 1, 0, &slots[up].client, buf, (size_t)n);
+        hold(slots[up].peer, 1, 0, &slots[up].client, buf, (size_t)n,
+             slots[up].counted);
+        slots[up].counted = 0;  /* the held reply carries the count */
         udp_replies++;
     }
     forget(up);
@@ -303,6 +335,8 @@ static void tcp_accept(int lfd)
     watch(client, SLOT_TCP_CLIENT, slots[lfd].pair, backend);
     watch(backend, SLOT_TCP_BACKEND, slots[lfd].pair, client);
     tcp_connections++;
+    if (++tcp_open > tcp_open_max)
+        tcp_open_max = tcp_open;
 }
 
 static void tcp_data(int fd)
@@ -324,11 +358,11 @@ static void tcp_data(int fd)
     }
     /* From the backend: held, and its end of stream too. */
     if (n > 0) {
-        hold(peer, 0, 0, NULL, buf, (size_t)n);
+        hold(peer, 0, 0, NULL, buf, (size_t)n, 0);
         tcp_chunks++;
     } else {
         epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-        hold(peer, 0, 1, NULL, NULL, 0);
+        hold(peer, 0, 1, NULL, NULL, 0, 0);
     }
 }
 
@@ -341,6 +375,24 @@ static void sweep(void)
         if (slots[fd].kind == SLOT_UDP_UPSTREAM &&
             now - slots[fd].opened_ns > UDP_GIVE_UP_NS)
             forget(fd);
+}
+
+/* A signal from the signalfd: SIGUSR1 prints and resets the in-flight
+ * maxima and returns 1 (go on); any other returns 0 (stop). */
+static int on_signal(int sfd)
+{
+    struct signalfd_siginfo si;
+
+    if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+        return 1;
+    if (si.ssi_signo != SIGUSR1)
+        return 0;
+    printf("in_flight_max=%lu tcp_open_max=%lu\n", udp_in_flight_max,
+           tcp_open_max);
+    fflush(stdout);
+    udp_in_flight_max = udp_in_flight;
+    tcp_open_max = tcp_open;
+    return 1;
 }
 
 static void listen_pair(int i)
@@ -415,6 +467,7 @@ int main(int argc, char **argv)
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGUSR1);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     sfd = signalfd(-1, &mask, SFD_CLOEXEC);
     if (epfd < 0 || timerfd < 0 || sfd < 0)
@@ -442,7 +495,7 @@ int main(int argc, char **argv)
             case SLOT_TCP_CLIENT:
             case SLOT_TCP_BACKEND: tcp_data(fd); break;
             case SLOT_TIMER: release_due(); break;
-            case SLOT_SIGNAL: running = 0; break;
+            case SLOT_SIGNAL: running = on_signal(fd); break;
             case SLOT_FREE: break;
             }
         }
