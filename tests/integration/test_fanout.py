@@ -347,12 +347,14 @@ class FanoutTest(krbtest.TestCase):
         for _ in range(3):
             relay.mark()
             samples, _ = exp.scrape()
+            # The TCP copy may reach the relay after the UDP answer has
+            # let the pre-authenticated request out: compare by bytes.
             self.assertEqual(len(relay.as_reqs), 3)
-            (p1, first), (p2, second), (_, third) = relay.as_reqs
-            self.assertEqual({p1, p2}, {'udp', 'tcp'})
-            self.assertEqual(first, second,
+            first = relay.as_reqs[0][1]
+            copies = sorted(p for p, m in relay.as_reqs if m == first)
+            self.assertEqual(copies, ['tcp', 'udp'],
                              'the E endpoints get one and the same request')
-            self.assertNotEqual(third, first)
+            self.assertEqual(len(relay.distinct_as()), 2)
             self.assertEqual(relay.tgs, 5)
             self.assertAllSucceed(samples, 'krbmon@' + REALM, SERVICES[:5])
             for proto in ('udp', 'tcp'):
