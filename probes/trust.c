@@ -129,9 +129,14 @@ failure_message(const struct trustwalk *w, const struct trust_hop *h,
         h->error.code == KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN &&
         w->n_path == 2 && strcmp(h->from, w->path[0]) == 0 &&
         (n = trustpath_hierarchy(h->from, h->to, hier, TRUSTPATH_MAX)) > 2) {
-        for (size_t i = 0; i < n; i++)
-            snprintf(via + strlen(via), sizeof(via) - strlen(via), "%s%s",
-                     i ? " -> " : "", hier[i]);
+        for (size_t i = 0, off = strlen(via); i < n; i++) {
+            /* Cut at the end of via, on purpose: the path is a hint. */
+            int put = snprintf(via + off, sizeof(via) - off, "%s%s",
+                               i ? " -> " : "", hier[i]);
+            if (put < 0 || (size_t)put >= sizeof(via) - off)
+                break;
+            off += (size_t)put;
+        }
         if (asprintf(&m, "the KDCs of realm %s have no trust to %s, and "
                      "handed out none on the realm hierarchy (%s): %s; for "
                      "a path through other realms, give the realm a "

@@ -200,6 +200,18 @@ pending(struct trustwalk *w)
                ? h : NULL;
 }
 
+/* Copy a realm name into dst[size], cut to fit.  The source may lie inside
+ * the same walk (a planned path entry): memmove, not snprintf, which may
+ * not be given overlapping buffers. */
+static void
+copy_realm(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+
+    memmove(dst, src, n);
+    dst[n] = '\0';
+}
+
 static struct trust_hop *
 add_hop(struct trustwalk *w, const char *from, const char *to,
         enum trust_hop_state state, struct probe_error err)
@@ -210,8 +222,8 @@ add_hop(struct trustwalk *w, const char *from, const char *to,
         return NULL;
     h = &w->hops[w->n_hops++];
     memset(h, 0, sizeof(*h));
-    snprintf(h->from, sizeof(h->from), "%s", from);
-    snprintf(h->to, sizeof(h->to), "%s", to);
+    copy_realm(h->from, sizeof(h->from), from);
+    copy_realm(h->to, sizeof(h->to), to);
     h->state = state;
     h->error = err;
     return h;
